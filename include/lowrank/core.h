@@ -1,0 +1,104 @@
+/* core.h -- liblowrank basics: version, status codes, context.
+ * Include <lowrank/lowrank.h> for everything.
+ *
+ * liblowrank factorizes matrices: exact and randomized SVD (svd.h), robust PCA
+ * (rpca.h), and moves matrices to and from files, images and video (media.h).
+ *
+ * Conventions that hold in every header:
+ *  - Every call that can fail returns an lr_status; LR_OK is 0.  The readable
+ *    message of the last failure lives in the lr_ctx passed to the call
+ *    (lr_ctx_errmsg), never in a global.
+ *  - The library never prints, exits or aborts.  Progress and log lines go
+ *    through callbacks set on the context.
+ *  - Handles (lr_ctx, lr_op, lr_svd, ...) are opaque; every destroy(NULL) is a
+ *    harmless no-op.  What a function returns through an out-pointer belongs to
+ *    the caller, who frees it with the matching destroy/free function.
+ *  - Sizes are int64_t.  Matrices are column-major with a leading dimension.
+ *  - Limits: a dimension handed to LAPACK must fit in a 32-bit int; larger
+ *    problems are refused with LR_ERR_ARG before any work starts.
+ */
+#ifndef LOWRANK_CORE_H
+#define LOWRANK_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(LR_BUILDING_LIBRARY)
+#define LR_API __attribute__((visibility("default")))
+#else
+#define LR_API
+#endif
+
+#define LR_VERSION_MAJOR 0
+#define LR_VERSION_MINOR 1
+#define LR_VERSION_PATCH 0
+#define LR_VERSION_STRING "0.1.0"
+
+/* Version of the library actually linked (may differ from the header's). */
+LR_API const char *lr_version(void);
+
+typedef enum lr_status {
+    LR_OK = 0,
+    LR_ERR_ARG,         /* invalid argument or option: fix the call */
+    LR_ERR_NOMEM,       /* an allocation failed; nothing was leaked */
+    LR_ERR_NOCONV,      /* an iteration stopped before converging; the best
+                           result so far is returned */
+    LR_ERR_LAPACK,      /* LAPACK reported a failure (info != 0) */
+    LR_ERR_IO,          /* reading or writing a file failed */
+    LR_ERR_FORMAT,      /* input file malformed, truncated or unsupported */
+    LR_ERR_DATA,        /* input data unusable: NaN/Inf, empty, ... */
+    LR_ERR_CANCELLED,   /* the progress callback asked to stop */
+    LR_ERR_INTERNAL     /* a bug: please report */
+} lr_status;
+
+/* A short constant name for a status ("invalid argument", ...). */
+LR_API const char *lr_status_str(lr_status s);
+
+/* ---- Context -----------------------------------------------------------
+ * An lr_ctx carries what a sequence of calls shares: the last error message,
+ * the progress and log callbacks, the thread count and the allocator.  One
+ * context must not be used by two threads at once; use one per thread. */
+typedef struct lr_ctx lr_ctx;
+
+/* Progress: stage is a short name ("power iteration", "decode"), fraction is
+ * in [0,1] or negative when unknown, detail is a short free text (may be "").
+ * Return non-zero to cancel: the running call then returns LR_ERR_CANCELLED. */
+typedef int (*lr_progress_fn)(void *user, const char *stage, double fraction,
+                              const char *detail);
+/* Log: level 0 = info, 1 = warning. */
+typedef void (*lr_log_fn)(void *user, int level, const char *msg);
+
+/* Replaceable allocator (for embedding and for fault-injection tests).
+ * malloc_fn returns NULL on failure; memory must be 64-byte aligned. */
+typedef struct lr_allocator {
+    void *(*malloc_fn)(void *user, size_t size);
+    void (*free_fn)(void *user, void *ptr);
+    void *user;
+} lr_allocator;
+
+/* Returns NULL only when the system is out of memory. */
+LR_API lr_ctx *lr_ctx_create(void);
+LR_API void lr_ctx_destroy(lr_ctx *ctx);
+/* Message of the last failure on this context ("" when none). */
+LR_API const char *lr_ctx_errmsg(const lr_ctx *ctx);
+LR_API lr_status lr_ctx_status(const lr_ctx *ctx);
+LR_API void lr_ctx_clear_error(lr_ctx *ctx);
+LR_API void lr_ctx_set_progress(lr_ctx *ctx, lr_progress_fn fn, void *user);
+LR_API void lr_ctx_set_log(lr_ctx *ctx, lr_log_fn fn, void *user);
+/* Threads used by the library's own loops and by BLAS; 0 = all cores.
+ * Results are bit-identical whatever the thread count. */
+LR_API void lr_ctx_set_threads(lr_ctx *ctx, int nthreads);
+LR_API int lr_ctx_threads(const lr_ctx *ctx);
+/* NULL restores the system allocator.  Set it before allocating anything:
+ * memory must be freed by the allocator that gave it. */
+LR_API void lr_ctx_set_allocator(lr_ctx *ctx, const lr_allocator *a);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

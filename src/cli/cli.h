@@ -1,0 +1,91 @@
+/* cli.h -- what the subcommands of the `lowrank` tool share: exit codes,
+ * messages, number parsing, the progress bar, the JSON report. */
+#ifndef LR_CLI_H
+#define LR_CLI_H
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "lowrank/lowrank.h"
+
+/* Exit codes of every subcommand. */
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+/* Options every subcommand takes. */
+typedef struct cli_common {
+    uint64_t seed;
+    int threads;     /* 0 = all cores */
+    bool json;       /* machine-readable report on stdout */
+    bool quiet;      /* no progress, no human summary */
+    const char *prog; /* "lowrank svd" */
+} cli_common;
+
+/* The getopt_long entries for the common flags; append them to a command's
+ * table with CLI_COMMON_LONGOPTS and handle them with cli_common_opt. */
+#define CLI_OPT_SEED 1001
+#define CLI_OPT_THREADS 1002
+#define CLI_OPT_JSON 1003
+#define CLI_OPT_QUIET 1004
+#define CLI_OPT_HELP 'h'
+#define CLI_COMMON_LONGOPTS                                   \
+    {"seed", required_argument, 0, CLI_OPT_SEED},             \
+    {"threads", required_argument, 0, CLI_OPT_THREADS},       \
+    {"json", no_argument, 0, CLI_OPT_JSON},                   \
+    {"quiet", no_argument, 0, CLI_OPT_QUIET},                 \
+    {"help", no_argument, 0, CLI_OPT_HELP}
+#define CLI_COMMON_HELP                                                      \
+    "  --seed N        random seed (default 0); same seed, same bits\n"      \
+    "  --threads N     threads to use (default: all cores)\n"                \
+    "  --json          print a machine-readable report on stdout\n"          \
+    "  --quiet         no progress bar and no summary\n"                     \
+    "  -h, --help      show this help\n"
+
+/* Handles a common option c with argument arg.  Returns 1 when handled,
+ * 0 when c is not a common option; exits 2 on a bad value.  --help prints
+ * usage to stdout and exits 0. */
+int cli_common_opt(cli_common *cc, int c, const char *arg, const char *usage);
+void cli_common_init(cli_common *cc, const char *prog);
+/* A context set up from the common options (threads, progress bar). */
+lr_ctx *cli_ctx(const cli_common *cc);
+
+/* Prints "lowrank CMD: message" to stderr and exits with code. */
+_Noreturn void cli_die(const cli_common *cc, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Exit code for a library status: 2 for bad input, 1 for runtime failure. */
+int cli_exit_code(lr_status s);
+/* Dies with the context's message when s != LR_OK. */
+void cli_check(const cli_common *cc, lr_ctx *ctx, lr_status s);
+/* Informational line on stderr unless --quiet. */
+void cli_info(const cli_common *cc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Strict number parsing: the whole string must be a number within
+ * [lo, hi]; otherwise dies with exit 2 naming the option. */
+int64_t cli_parse_int(const cli_common *cc, const char *opt, const char *s,
+                      int64_t lo, int64_t hi);
+double cli_parse_double(const cli_common *cc, const char *opt, const char *s,
+                        double lo, double hi);
+/* "5,10,20" -> up to max integers in [lo,hi]; returns the count. */
+int cli_parse_int_list(const cli_common *cc, const char *opt, const char *s,
+                       int64_t *out, int max, int64_t lo, int64_t hi);
+
+/* Makes folder `dir` (one level) if missing; dies with exit 2 if it cannot. */
+void cli_make_outdir(const cli_common *cc, const char *dir);
+/* Joins dir and name into buf. */
+const char *cli_path(char *buf, size_t n, const char *dir, const char *name);
+
+/* Writes a cJSON tree atomically to path (pretty-printed). */
+lr_status cli_write_json(lr_ctx *ctx, const char *path, const cJSON *root);
+/* Prints the report on stdout when --json. */
+void cli_print_json(const cli_common *cc, const cJSON *root);
+
+/* Seconds on a monotonic clock. */
+double cli_now(void);
+/* Peak resident memory of this process in bytes (getrusage). */
+int64_t cli_peak_rss(void);
+
+/* Subcommands: each returns the process exit code. */
+int cmd_svd(int argc, char **argv);
+int cmd_compress(int argc, char **argv);
+int cmd_decompress(int argc, char **argv);
+int cmd_separate(int argc, char **argv);
+#endif

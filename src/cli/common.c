@@ -1,0 +1,240 @@
+/* common.c -- shared CLI plumbing: options, messages, progress, reports. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli.h"
+
+void cli_common_init(cli_common *cc, const char *prog)
+{
+    memset(cc, 0, sizeof *cc);
+    cc->prog = prog;
+}
+
+int cli_common_opt(cli_common *cc, int c, const char *arg, const char *usage)
+{
+    switch (c) {
+    case CLI_OPT_SEED:
+        cc->seed = (uint64_t)cli_parse_int(cc, "--seed", arg, 0, INT64_MAX);
+        return 1;
+    case CLI_OPT_THREADS:
+        cc->threads = (int)cli_parse_int(cc, "--threads", arg, 0, 1024);
+        return 1;
+    case CLI_OPT_JSON: cc->json = true; return 1;
+    case CLI_OPT_QUIET: cc->quiet = true; return 1;
+    case CLI_OPT_HELP:
+        fputs(usage, stdout);
+        exit(EXIT_OK);
+    case '?':
+        fprintf(stderr, "%s: see '%s --help'\n", cc->prog, cc->prog);
+        exit(EXIT_USAGE);
+    }
+    return 0;
+}
+
+/* ---- progress bar: only on a terminal, throttled ------------------------ */
+typedef struct {
+    double last;
+    char stage[64];
+    int active;
+} bar_state;
+static bar_state bar;
+
+static int progress_cb(void *user, const char *stage, double frac, const char *detail)
+{
+    (void)user;
+    double t = cli_now();
+    int same = !strcmp(stage, bar.stage);
+    if (same && t - bar.last < 0.1 && frac < 1.0) return 0;
+    bar.last = t;
+    snprintf(bar.stage, sizeof bar.stage, "%s", stage);
+    char line[160];
+    if (frac >= 0) {
+        int w = 24, n = (int)(frac * w + 0.5);
+        if (n > w) n = w;
+        char b[32];
+        for (int i = 0; i < w; i++) b[i] = i < n ? '#' : '.';
+        b[w] = 0;
+        snprintf(line, sizeof line, "%-18s [%s] %3.0f%% %s", stage, b, 100 * frac, detail);
+    } else {
+        snprintf(line, sizeof line, "%-18s %s", stage, detail);
+    }
+    fprintf(stderr, "\r\033[K%.*s", 118, line);
+    bar.active = 1;
+    fflush(stderr);
+    return 0;
+}
+
+static void bar_end(void)
+{
+    if (bar.active) fputs("\r\033[K", stderr);
+    bar.active = 0;
+}
+
+static void log_cb(void *user, int level, const char *msg)
+{
+    const cli_common *cc = user;
+    if (cc->quiet && level == 0) return;
+    bar_end();
+    fprintf(stderr, "%s: %s%s\n", cc->prog, level ? "warning: " : "", msg);
+}
+
+lr_ctx *cli_ctx(const cli_common *cc)
+{
+    lr_ctx *ctx = lr_ctx_create();
+    if (!ctx) cli_die(cc, EXIT_RUNTIME, "out of memory");
+    lr_ctx_set_threads(ctx, cc->threads);
+    lr_ctx_set_log(ctx, log_cb, (void *)cc);
+    if (!cc->quiet && isatty(2)) lr_ctx_set_progress(ctx, progress_cb, NULL);
+    return ctx;
+}
+
+_Noreturn void cli_die(const cli_common *cc, int code, const char *fmt, ...)
+{
+    bar_end();
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: ", cc ? cc->prog : "lowrank");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(code);
+}
+
+int cli_exit_code(lr_status s)
+{
+    switch (s) {
+    case LR_OK: return EXIT_OK;
+    case LR_ERR_ARG:
+    case LR_ERR_FORMAT:
+    case LR_ERR_DATA: return EXIT_USAGE;
+    default: return EXIT_RUNTIME;
+    }
+}
+
+void cli_check(const cli_common *cc, lr_ctx *ctx, lr_status s)
+{
+    if (s == LR_OK) return;
+    cli_die(cc, cli_exit_code(s), "%s", lr_ctx_errmsg(ctx));
+}
+
+void cli_info(const cli_common *cc, const char *fmt, ...)
+{
+    if (cc->quiet) return;
+    bar_end();
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int64_t cli_parse_int(const cli_common *cc, const char *opt, const char *s,
+                      int64_t lo, int64_t hi)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (!*s || *end || errno)
+        cli_die(cc, EXIT_USAGE, "%s expects an integer, got '%s'", opt, s);
+    if (v < lo || v > hi)
+        cli_die(cc, EXIT_USAGE, "%s must be between %lld and %lld, got %lld", opt,
+                (long long)lo, (long long)hi, v);
+    return v;
+}
+
+double cli_parse_double(const cli_common *cc, const char *opt, const char *s,
+                        double lo, double hi)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (!*s || *end || errno || !isfinite(v))
+        cli_die(cc, EXIT_USAGE, "%s expects a number, got '%s'", opt, s);
+    if (v < lo || v > hi)
+        cli_die(cc, EXIT_USAGE, "%s must be between %g and %g, got %g", opt, lo, hi, v);
+    return v;
+}
+
+int cli_parse_int_list(const cli_common *cc, const char *opt, const char *s,
+                       int64_t *out, int max, int64_t lo, int64_t hi)
+{
+    int n = 0;
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        if (n == max)
+            cli_die(cc, EXIT_USAGE, "%s takes at most %d values", opt, max);
+        out[n++] = cli_parse_int(cc, opt, tok, lo, hi);
+    }
+    if (!n) cli_die(cc, EXIT_USAGE, "%s expects a comma-separated list, got '%s'", opt, s);
+    return n;
+}
+
+void cli_make_outdir(const cli_common *cc, const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) == 0) {
+        if (!S_ISDIR(st.st_mode))
+            cli_die(cc, EXIT_USAGE, "output '%s' exists and is not a folder", dir);
+        if (access(dir, W_OK) != 0)
+            cli_die(cc, EXIT_USAGE, "output folder '%s' is not writable", dir);
+        return;
+    }
+    if (mkdir(dir, 0755) != 0)
+        cli_die(cc, EXIT_USAGE, "cannot create output folder '%s' (%s); create its "
+                "parent first or choose another place", dir, strerror(errno));
+}
+
+const char *cli_path(char *buf, size_t n, const char *dir, const char *name)
+{
+    size_t l = strlen(dir);
+    snprintf(buf, n, "%s%s%s", dir, (l && dir[l - 1] == '/') ? "" : "/", name);
+    return buf;
+}
+
+lr_status cli_write_json(lr_ctx *ctx, const char *path, const cJSON *root)
+{
+    char *txt = cJSON_Print(root);
+    if (!txt) return LR_ERR_NOMEM;
+    lr_outfile *f;
+    lr_status s = lr_outfile_open(ctx, path, &f);
+    if (s == LR_OK) {
+        fputs(txt, lr_outfile_fp(f));
+        fputc('\n', lr_outfile_fp(f));
+        s = lr_outfile_commit(ctx, f);
+    }
+    free(txt);
+    return s;
+}
+
+void cli_print_json(const cli_common *cc, const cJSON *root)
+{
+    if (!cc->json) return;
+    char *txt = cJSON_Print(root);
+    if (txt) {
+        puts(txt);
+        free(txt);
+    }
+}
+
+double cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+int64_t cli_peak_rss(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (int64_t)ru.ru_maxrss * 1024;
+}

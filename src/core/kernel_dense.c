@@ -1,0 +1,331 @@
+/* kernel_dense.c -- deterministic threaded products with a dense matrix.
+ *
+ * Every product is split along the operator's rows into chunks fixed by the
+ * shape alone (k_chunking); each chunk is done by single-threaded BLAS and
+ * partial sums are added in chunk order, so results are bit-identical for
+ * any thread count.  The fused pass reads each cache-sized panel of rows once
+ * and uses it twice (B Z, then B^T (B Z)): one trip through memory per power
+ * iteration instead of two. */
+#include <cblas.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#include <math.h>
+#include <string.h>
+#include "kernel.h"
+
+#define PANEL_BYTES (512 * 1024)
+/* Below this many multiply-adds a parallel region costs more than it saves. */
+#define PAR_MIN_WORK (1 << 18)
+
+k_chunks k_chunking(int64_t rows)
+{
+    int64_t n = (rows + 255) / 256;
+    if (n > 32) n = 32;
+    if (n < 1) n = 1;
+    int64_t c = (rows + n - 1) / n;
+    c = (c + 15) & ~(int64_t)15;
+    if (c < 16) c = 16;
+    n = rows > 0 ? (rows + c - 1) / c : 1;
+    return (k_chunks){n, c};
+}
+
+/* Rows [r0, r0+P) of B = A (at = 0) or A^T (at = 1):
+ *   trans = 0:  Out(P x b)          = Bp X       (X: cols(B) x b)
+ *   trans = 1:  Out(cols(B) x b)    = Bp^T X + beta Out   (X: P x b) */
+static void panel_mul(const lr_mat *A, int at, int64_t r0, int64_t P, int trans,
+                      const void *X, int64_t ldx, int64_t b, double beta,
+                      void *Out, int64_t ldo)
+{
+    size_t es = lr_dtype_size(A->dtype);
+    int64_t ncolsB = at ? A->rows : A->cols;
+    if (!at) {
+        const char *Ap = (const char *)A->data + (size_t)r0 * es;
+        if (!trans) k_gemm(A->dtype, 'N', 'N', P, b, ncolsB, 1.0, Ap, A->ld, X, ldx, 0.0, Out, ldo);
+        else k_gemm(A->dtype, 'T', 'N', ncolsB, b, P, 1.0, Ap, A->ld, X, ldx, beta, Out, ldo);
+    } else {
+        const char *Ap = (const char *)A->data + (size_t)(r0 * A->ld) * es;
+        if (!trans) k_gemm(A->dtype, 'T', 'N', P, b, ncolsB, 1.0, Ap, A->ld, X, ldx, 0.0, Out, ldo);
+        else k_gemm(A->dtype, 'N', 'N', ncolsB, b, P, 1.0, Ap, A->ld, X, ldx, beta, Out, ldo);
+    }
+}
+
+static void add_into(lr_dtype t, int64_t m, int64_t n, const void *S, int64_t lds,
+                     void *D, int64_t ldd)
+{
+    for (int64_t j = 0; j < n; j++) {
+        if (t == LR_F32) {
+            const float *s = (const float *)S + j * lds;
+            float *d = (float *)D + j * ldd;
+            for (int64_t i = 0; i < m; i++) d[i] += s[i];
+        } else {
+            const double *s = (const double *)S + j * lds;
+            double *d = (double *)D + j * ldd;
+            for (int64_t i = 0; i < m; i++) d[i] += s[i];
+        }
+    }
+}
+
+static void copy_block(lr_dtype t, int64_t m, int64_t n, const void *S, int64_t lds,
+                       void *D, int64_t ldd)
+{
+    size_t es = lr_dtype_size(t);
+    for (int64_t j = 0; j < n; j++)
+        memcpy((char *)D + (size_t)(j * ldd) * es, (const char *)S + (size_t)(j * lds) * es,
+               (size_t)m * es);
+}
+
+/* OpenBLAS must run single-threaded under our own threads (its OpenMP build
+ * does so inside a parallel region, but a team of one is not "in parallel"). */
+typedef struct { int saved; } blas_guard;
+static blas_guard blas_single(void)
+{
+    blas_guard g = {openblas_get_num_threads()};
+    openblas_set_num_threads(1);
+    return g;
+}
+static void blas_restore(blas_guard g) { openblas_set_num_threads(g.saved); }
+
+/* Sum the chunk partials P[0..nc) (each m x n, ld m) into Out in order. */
+static void reduce_partials(lr_dtype t, int64_t nc, int64_t m, int64_t n,
+                            const char *P, void *Out, int64_t ldo)
+{
+    size_t es = lr_dtype_size(t), one = (size_t)m * n * es;
+    copy_block(t, m, n, P, m, Out, ldo);
+    for (int64_t c = 1; c < nc; c++) add_into(t, m, n, P + c * one, m, Out, ldo);
+}
+
+lr_status k_dense_apply(lr_ctx *ctx, const lr_mat *A, int at, int trans,
+                        const lr_mat *X, lr_mat *Y)
+{
+    int64_t R = at ? A->cols : A->rows, C = at ? A->rows : A->cols, b = X->cols;
+    k_chunks ch = k_chunking(R);
+    int nt = lr__threads(ctx);
+    size_t es = lr_dtype_size(A->dtype);
+    if (b == 0) return LR_OK;
+    if (R == 0 || C == 0) {
+        for (int64_t j = 0; j < b; j++)
+            memset((char *)Y->data + (size_t)(j * Y->ld) * es, 0, (size_t)Y->rows * es);
+        return LR_OK;
+    }
+    blas_guard g = blas_single();
+    int par = (double)R * C * b > PAR_MIN_WORK && ch.nchunk > 1;
+    if (!trans) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (par)
+        for (int64_t c = 0; c < ch.nchunk; c++) {
+            int64_t r0 = c * ch.chunk, P = LR_MIN(ch.chunk, R - r0);
+            panel_mul(A, at, r0, P, 0, X->data, X->ld, b, 0.0,
+                      (char *)Y->data + (size_t)r0 * es, Y->ld);
+        }
+        blas_restore(g);
+        return LR_OK;
+    }
+    size_t one = lr__bytes(C, b, es);
+    char *part = lr__malloc(ctx, lr__bytes(ch.nchunk, 1, one), "product partial sums");
+    if (!part) {
+        blas_restore(g);
+        return LR_ERR_NOMEM;
+    }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (par)
+    for (int64_t c = 0; c < ch.nchunk; c++) {
+        int64_t r0 = c * ch.chunk, P = LR_MIN(ch.chunk, R - r0);
+        panel_mul(A, at, r0, P, 1, (const char *)X->data + (size_t)r0 * es, X->ld, b,
+                  0.0, part + c * one, C);
+    }
+    reduce_partials(A->dtype, ch.nchunk, C, b, part, Y->data, Y->ld);
+    lr__free(ctx, part);
+    blas_restore(g);
+    return LR_OK;
+}
+
+static double panel_sumsq(const lr_mat *A, int at, int64_t r0, int64_t P)
+{
+    /* Rows [r0, r0+P) of B: a row band of A (at = 0) or a column band. */
+    int64_t nr = at ? A->rows : P, nc = at ? P : A->cols;
+    int64_t off = at ? r0 * A->ld : r0;
+    double s = 0;
+    for (int64_t j = 0; j < nc; j++) {
+        double cs = 0;
+        if (A->dtype == LR_F32) {
+            const float *c = (const float *)A->data + off + j * A->ld;
+            for (int64_t i = 0; i < nr; i++) cs += (double)c[i] * c[i];
+        } else {
+            const double *c = (const double *)A->data + off + j * A->ld;
+            for (int64_t i = 0; i < nr; i++) cs += c[i] * c[i];
+        }
+        s += cs;
+    }
+    return s;
+}
+
+lr_status k_dense_fused(lr_ctx *ctx, const lr_mat *A, int at, const lr_mat *Z,
+                        lr_mat *Y, lr_mat *W, double *frob2)
+{
+    int64_t R = at ? A->cols : A->rows, C = at ? A->rows : A->cols, l = Z->cols;
+    k_chunks ch = k_chunking(R);
+    int nt = lr__threads(ctx);
+    size_t es = lr_dtype_size(A->dtype);
+    int64_t P = PANEL_BYTES / (int64_t)(LR_MAX(C, 1) * es);
+    P = LR_MAX(16, P & ~(int64_t)15);
+    size_t one = lr__bytes(C, l, es);
+    char *part = lr__malloc(ctx, lr__bytes(ch.nchunk, 1, one), "fused pass partial sums");
+    double *fro = lr__calloc(ctx, (size_t)ch.nchunk, sizeof(double), "norm partials");
+    if (!part || !fro) {
+        lr__free(ctx, part);
+        lr__free(ctx, fro);
+        return LR_ERR_NOMEM;
+    }
+    blas_guard g = blas_single();
+    int par = (double)R * C * l > PAR_MIN_WORK && ch.nchunk > 1;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (par)
+    for (int64_t c = 0; c < ch.nchunk; c++) {
+        int64_t c0 = c * ch.chunk, c1 = LR_MIN(R, c0 + ch.chunk);
+        double f = 0;
+        for (int64_t r0 = c0; r0 < c1; r0 += P) {
+            int64_t p = LR_MIN(P, c1 - r0);
+            char *Yp = (char *)Y->data + (size_t)r0 * es;
+            panel_mul(A, at, r0, p, 0, Z->data, Z->ld, l, 0.0, Yp, Y->ld);
+            panel_mul(A, at, r0, p, 1, Yp, Y->ld, l, r0 == c0 ? 0.0 : 1.0, part + c * one, C);
+            if (frob2) f += panel_sumsq(A, at, r0, p);
+        }
+        if (c1 <= c0) memset(part + c * one, 0, one);
+        fro[c] = f;
+    }
+    blas_restore(g);
+    reduce_partials(A->dtype, ch.nchunk, C, l, part, W->data, W->ld);
+    if (frob2) {
+        double s = 0;
+        for (int64_t c = 0; c < ch.nchunk; c++) s += fro[c];
+        *frob2 = s;
+    }
+    lr__free(ctx, part);
+    lr__free(ctx, fro);
+    return LR_OK;
+}
+
+/* Copies rows [r0, r0+P) of Y (any dtype) into double buffer D (P x l). */
+static void rows_to_double(const lr_mat *Y, int64_t r0, int64_t P, double *D)
+{
+    for (int64_t j = 0; j < Y->cols; j++) {
+        if (Y->dtype == LR_F32) {
+            const float *s = (const float *)Y->data + r0 + j * Y->ld;
+            for (int64_t i = 0; i < P; i++) D[i + j * P] = s[i];
+        } else {
+            memcpy(D + j * P, (const double *)Y->data + r0 + j * Y->ld, (size_t)P * 8);
+        }
+    }
+}
+
+static void double_to_rows(const double *D, int64_t r0, int64_t P, lr_mat *Y)
+{
+    for (int64_t j = 0; j < Y->cols; j++) {
+        if (Y->dtype == LR_F32) {
+            float *d = (float *)Y->data + r0 + j * Y->ld;
+            for (int64_t i = 0; i < P; i++) d[i] = (float)D[i + j * P];
+        } else {
+            memcpy((double *)Y->data + r0 + j * Y->ld, D + j * P, (size_t)P * 8);
+        }
+    }
+}
+
+lr_status k_gram(lr_ctx *ctx, const lr_mat *Y, double *G)
+{
+    int64_t m = Y->rows, l = Y->cols;
+    k_chunks ch = k_chunking(m);
+    int nt = lr__threads(ctx);
+    double *part = lr__calloc(ctx, (size_t)(ch.nchunk * l * l), 8, "Gram partials");
+    double *buf = lr__malloc(ctx, lr__bytes(ch.chunk * l, nt, 8), "Gram buffer");
+    if (!part || !buf) {
+        lr__free(ctx, part);
+        lr__free(ctx, buf);
+        return LR_ERR_NOMEM;
+    }
+    blas_guard g = blas_single();
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if ((double)m * l * l > PAR_MIN_WORK)
+    for (int64_t c = 0; c < ch.nchunk; c++) {
+        int64_t r0 = c * ch.chunk, P = LR_MIN(ch.chunk, m - r0);
+        if (P <= 0) continue;
+        double *D = buf;
+#ifdef _OPENMP
+        D += (size_t)omp_get_thread_num() * ch.chunk * l;
+#endif
+        rows_to_double(Y, r0, P, D);
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)l, (int)l, (int)P, 1.0, D,
+                    (int)P, D, (int)P, 0.0, part + c * l * l, (int)l);
+    }
+    blas_restore(g);
+    reduce_partials(LR_F64, ch.nchunk, l, l, (const char *)part, G, l);
+    lr__free(ctx, part);
+    lr__free(ctx, buf);
+    return LR_OK;
+}
+
+lr_status k_trsm_right(lr_ctx *ctx, lr_mat *Y, const double *R, int64_t ldr)
+{
+    int64_t m = Y->rows, l = Y->cols;
+    k_chunks ch = k_chunking(m);
+    int nt = lr__threads(ctx);
+    double *buf = lr__malloc(ctx, lr__bytes(ch.chunk * l, nt, 8), "solve buffer");
+    if (!buf) return LR_ERR_NOMEM;
+    blas_guard g = blas_single();
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if ((double)m * l * l > PAR_MIN_WORK)
+    for (int64_t c = 0; c < ch.nchunk; c++) {
+        int64_t r0 = c * ch.chunk, P = LR_MIN(ch.chunk, m - r0);
+        if (P <= 0) continue;
+        double *D = buf;
+#ifdef _OPENMP
+        D += (size_t)omp_get_thread_num() * ch.chunk * l;
+#endif
+        rows_to_double(Y, r0, P, D);
+        cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit,
+                    (int)P, (int)l, 1.0, R, (int)ldr, D, (int)P);
+        double_to_rows(D, r0, P, Y);
+    }
+    blas_restore(g);
+    lr__free(ctx, buf);
+    return LR_OK;
+}
+
+lr_status k_mul_small(lr_ctx *ctx, const lr_mat *Y, const double *M,
+                      int64_t ldm, int64_t k, double beta, lr_mat *C)
+{
+    int64_t m = Y->rows, l = Y->cols;
+    k_chunks ch = k_chunking(m);
+    int nt = lr__threads(ctx);
+    void *Mt = (void *)M;
+    if (Y->dtype == LR_F32) {
+        float *f = lr__malloc(ctx, lr__bytes(l, k, 4), "small factor");
+        if (!f) return LR_ERR_NOMEM;
+        for (int64_t j = 0; j < k; j++)
+            for (int64_t i = 0; i < l; i++) f[i + j * l] = (float)M[i + j * ldm];
+        Mt = f;
+        ldm = l;
+    }
+    size_t es = lr_dtype_size(Y->dtype);
+    blas_guard g = blas_single();
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if ((double)m * l * k > PAR_MIN_WORK)
+    for (int64_t c = 0; c < ch.nchunk; c++) {
+        int64_t r0 = c * ch.chunk, P = LR_MIN(ch.chunk, m - r0);
+        if (P <= 0) continue;
+        k_gemm(Y->dtype, 'N', 'N', P, k, l, 1.0, (const char *)Y->data + (size_t)r0 * es,
+               Y->ld, Mt, ldm, beta, (char *)C->data + (size_t)r0 * es, C->ld);
+    }
+    blas_restore(g);
+    if (Mt != (void *)M) lr__free(ctx, Mt);
+    return LR_OK;
+}
+
+double lr_mat_frob2(lr_ctx *ctx, const lr_mat *A)
+{
+    k_chunks ch = k_chunking(A->rows);
+    int nt = lr__threads(ctx);
+    double part[64] = {0};
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if ((double)A->rows * A->cols > PAR_MIN_WORK)
+    for (int64_t c = 0; c < ch.nchunk; c++) {
+        int64_t r0 = c * ch.chunk, P = LR_MIN(ch.chunk, A->rows - r0);
+        if (P > 0) part[c] = panel_sumsq(A, 0, r0, P);
+    }
+    double s = 0;
+    for (int64_t c = 0; c < ch.nchunk; c++) s += part[c];
+    return s;
+}

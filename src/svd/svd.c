@@ -1,0 +1,256 @@
+/* svd.c -- the SVD entry points: options, dispatch, results, the common
+ * final step (small SVD, rank choice, sign convention, orientation). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "svd_internal.h"
+
+void lr_svd_opts_default(lr_svd_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->method = LR_SVD_RANDOMIZED;
+    o->k = 10;
+    o->oversample = 10;
+    o->power_iters = 4;
+    o->normalizer = LR_NORM_AUTO;
+    o->block = 16;
+    o->want_u = o->want_vt = 1;
+}
+
+const char *lr_svd_opts_check(const lr_svd_opts *o, int64_t m, int64_t n)
+{
+    static _Thread_local char buf[256];
+    int64_t mn = LR_MIN(m, n);
+    int fixed_acc = o->tol > 0 || o->energy > 0;
+    if (o->method != LR_SVD_RANDOMIZED && o->method != LR_SVD_EXACT && o->method != LR_SVD_KRYLOV)
+        return "unknown SVD method";
+    if (m <= 0 || n <= 0) {
+        snprintf(buf, sizeof buf, "the matrix is empty (%lld x %lld)", (long long)m, (long long)n);
+        return buf;
+    }
+    if (o->tol < 0 || o->tol >= 1 || !isfinite(o->tol))
+        return "tol must be in (0, 1): the relative Frobenius error wanted";
+    if (o->energy < 0 || o->energy > 1 || !isfinite(o->energy))
+        return "energy must be in (0, 1]: the fraction of ||A||_F^2 to keep";
+    if (o->tol > 0 && o->energy > 0) return "give tol or energy, not both";
+    if (fixed_acc && o->method == LR_SVD_KRYLOV)
+        return "the fixed-accuracy mode (tol/energy) works with the randomized or exact method, not krylov";
+    if (!fixed_acc) {
+        if (o->k < 1 || o->k > mn) {
+            snprintf(buf, sizeof buf, "k = %lld is out of range: it must be between 1 and "
+                     "min(m, n) = %lld", (long long)o->k, (long long)mn);
+            return buf;
+        }
+    }
+    if (o->oversample < 0) return "oversampling p must be >= 0";
+    if (o->power_iters < 0 || o->power_iters > 100) return "power iterations q must be in 0..100";
+    if ((unsigned)o->normalizer > LR_NORM_NONE) return "unknown power-iteration normalizer";
+    if (fixed_acc && (o->block < 1 || o->block > mn)) {
+        snprintf(buf, sizeof buf, "block must be between 1 and min(m, n) = %lld", (long long)mn);
+        return buf;
+    }
+    if (o->max_rank < 0) return "max_rank must be >= 0 (0 = no cap)";
+    return NULL;
+}
+
+lr_svd *svd_new(lr_ctx *ctx, lr_dtype t, int64_t m, int64_t n)
+{
+    lr_svd *s = lr__calloc(ctx, 1, sizeof *s, "SVD result");
+    if (!s) return NULL;
+    s->own.alloc = ctx->alloc;
+    s->dtype = t, s->m = m, s->n = n, s->frob2 = -1;
+    return s;
+}
+
+void lr_svd_destroy(lr_svd *s)
+{
+    if (!s) return;
+    lr_ctx own = s->own;
+    lr_mat_free(&own, &s->U);
+    lr_mat_free(&own, &s->Vt);
+    lr_mat_free(&own, &s->V);
+    lr__free(&own, s->s);
+    lr__free(&own, s);
+}
+
+int64_t lr_svd_rank(const lr_svd *s) { return s->r; }
+lr_mat lr_svd_u(const lr_svd *s) { return s->U; }
+lr_mat lr_svd_vt(const lr_svd *s) { return s->Vt; }
+lr_mat lr_svd_v(const lr_svd *s) { return s->V; }
+const double *lr_svd_s(const lr_svd *s) { return s->s; }
+double lr_svd_frob2(const lr_svd *s) { return s->frob2; }
+int lr_svd_passes(const lr_svd *s) { return s->passes; }
+
+double lr_svd_explained_variance(const lr_svd *s, int64_t i)
+{
+    if (i < 0 || i >= s->r || !(s->frob2 > 0)) return -1;
+    return s->s[i] * s->s[i] / s->frob2;
+}
+
+double lr_svd_error_estimate(const lr_svd *s)
+{
+    if (s->frob2 < 0) return -1;
+    if (s->frob2 == 0) return 0;
+    double kept = 0;
+    for (int64_t i = 0; i < s->r; i++) kept += s->s[i] * s->s[i];
+    double e = s->frob2 - kept;
+    return e > 0 ? sqrt(e / s->frob2) : 0;
+}
+
+void mat_to_double(const lr_mat *X, double *D)
+{
+    for (int64_t j = 0; j < X->cols; j++)
+        for (int64_t i = 0; i < X->rows; i++) D[i + j * X->rows] = lr_mat_get(X, i, j);
+}
+
+void double_to_mat(const double *D, lr_mat *X)
+{
+    for (int64_t j = 0; j < X->cols; j++)
+        for (int64_t i = 0; i < X->rows; i++) lr_mat_set(X, i, j, D[i + j * X->rows]);
+}
+
+/* Sign convention: the largest-magnitude entry of each left vector is
+ * positive (first one on ties). */
+void svd_fix_signs(lr_svd *r)
+{
+    for (int64_t i = 0; i < r->r; i++) {
+        int64_t best = 0;
+        double bv = -1;
+        for (int64_t j = 0; j < r->m; j++) {
+            double v = fabs(lr_mat_get(&r->U, j, i));
+            if (v > bv) bv = v, best = j;
+        }
+        if (lr_mat_get(&r->U, best, i) >= 0) continue;
+        for (int64_t j = 0; j < r->m; j++) lr_mat_set(&r->U, j, i, -lr_mat_get(&r->U, j, i));
+        if (r->Vt.data)
+            for (int64_t j = 0; j < r->n; j++) lr_mat_set(&r->Vt, i, j, -lr_mat_get(&r->Vt, i, j));
+        if (r->V.data && i < r->V.cols)
+            for (int64_t j = 0; j < r->n; j++) lr_mat_set(&r->V, j, i, -lr_mat_get(&r->V, j, i));
+    }
+}
+
+lr_status svd_finish(lr_ctx *ctx, const lr_bop *b, const lr_mat *Q, double *Wt,
+                     int64_t L, int64_t k, double tol2, const lr_svd_opts *o,
+                     lr_svd *res)
+{
+    int64_t R = bop_rows(b), C = bop_cols(b), r = LR_MIN(L, C);
+    lr_dtype t = b->op->dtype;
+    double *s = lr__malloc(ctx, (size_t)LR_MAX(r, 1) * 8, "singular values");
+    double *Uw = lr__malloc(ctx, lr__bytes(C, r, 8), "small SVD");
+    double *Vwt = lr__malloc(ctx, lr__bytes(r, L, 8), "small SVD");
+    double *Vw = lr__malloc(ctx, lr__bytes(L, r, 8), "small SVD");
+    lr_mat QV = {0};
+    lr_status st = LR_ERR_NOMEM;
+    if (!s || !Uw || !Vwt || !Vw) goto out;
+    /* Wt = B^T Q = Uw S Vw^T, so Q^T B = Vw S Uw^T and B ~ (Q Vw) S Uw^T. */
+    if ((st = k_dsvd(ctx, C, L, Wt, C, s, Uw, C, Vwt, r))) goto out;
+    for (int64_t i = 0; i < L; i++)
+        for (int64_t j = 0; j < r; j++) Vw[i + j * L] = Vwt[j + i * r];
+    if (k <= 0) { /* fixed accuracy: smallest rank whose error meets tol2 */
+        double kept = 0;
+        k = r;
+        for (int64_t i = 0; i < r; i++) {
+            kept += s[i] * s[i];
+            if (res->frob2 - kept <= tol2) {
+                k = i + 1;
+                break;
+            }
+        }
+    }
+    k = LR_MIN(k, r);
+    /* Left vectors of B for all r columns (the V basis needs them when t=1). */
+    int64_t nq = b->t ? r : k;
+    if ((st = lr_mat_alloc(ctx, t, R, nq, &QV))) goto out;
+    if ((st = k_mul_small(ctx, Q, Vw, L, nq, 0.0, &QV))) goto out;
+    res->r = k;
+    res->s = s, s = NULL;
+    if (!b->t) {
+        if (o->want_u) {
+            res->U = QV, QV = (lr_mat){0};
+        }
+        if ((st = lr_mat_alloc(ctx, t, r > 0 ? C : 0, r, &res->V))) goto out;
+        double_to_mat(Uw, &res->V);
+        if (o->want_vt) {
+            if ((st = lr_mat_alloc(ctx, t, k, C, &res->Vt))) goto out;
+            for (int64_t j = 0; j < C; j++)
+                for (int64_t i = 0; i < k; i++) lr_mat_set(&res->Vt, i, j, Uw[j + i * C]);
+        }
+    } else { /* A = B^T ~ Uw S (Q Vw)^T */
+        if (o->want_u) {
+            if ((st = lr_mat_alloc(ctx, t, C, k, &res->U))) goto out;
+            for (int64_t j = 0; j < k; j++)
+                for (int64_t i = 0; i < C; i++) lr_mat_set(&res->U, i, j, Uw[i + j * C]);
+        }
+        if (o->want_vt) {
+            if ((st = lr_mat_alloc(ctx, t, k, R, &res->Vt))) goto out;
+            for (int64_t j = 0; j < R; j++)
+                for (int64_t i = 0; i < k; i++) lr_mat_set(&res->Vt, i, j, lr_mat_get(&QV, j, i));
+        }
+        res->V = QV, QV = (lr_mat){0};
+    }
+    if (res->U.data) svd_fix_signs(res);
+    st = LR_OK;
+out:
+    lr_mat_free(ctx, &QV);
+    lr__free(ctx, s);
+    lr__free(ctx, Uw);
+    lr__free(ctx, Vwt);
+    lr__free(ctx, Vw);
+    return st;
+}
+
+static lr_status compute(lr_ctx *ctx, const lr_op *A, const lr_svd_opts *o,
+                         const lr_mat *V0, lr_svd **out)
+{
+    *out = NULL;
+    if (!A || !o) return lr__err(ctx, LR_ERR_ARG, "svd: operator or options missing");
+    const char *why = lr_svd_opts_check(o, A->rows, A->cols);
+    if (why) return lr__err(ctx, LR_ERR_ARG, "%s", why);
+    if (A->rows > LR_LAPACK_MAX || A->cols > LR_LAPACK_MAX)
+        return lr__err(ctx, LR_ERR_ARG, "a %lld x %lld matrix exceeds the 32-bit sizes BLAS "
+                       "and LAPACK accept", (long long)A->rows, (long long)A->cols);
+    if (V0 && (V0->rows != A->cols || V0->dtype != A->dtype))
+        return lr__err(ctx, LR_ERR_ARG, "warm start basis must be %lld x c with the "
+                       "operator's element type", (long long)A->cols);
+    lr_svd *res = svd_new(ctx, A->dtype, A->rows, A->cols);
+    if (!res) return LR_ERR_NOMEM;
+    /* Work on the tall orientation: the fused pass splits the long side. */
+    lr_bop b = {A, A->rows < A->cols && !V0, &res->passes};
+    int fixed_acc = o->tol > 0 || o->energy > 0;
+    lr_status st;
+    if (o->method == LR_SVD_EXACT) st = svd_exact(ctx, A, o, res);
+    else if (fixed_acc) st = svd_qb(ctx, &b, o, res);
+    else if (o->method == LR_SVD_KRYLOV) st = svd_krylov(ctx, &b, o, res);
+    else st = svd_randomized(ctx, &b, o, V0, res);
+    if (st && st != LR_ERR_NOCONV) {
+        lr_svd_destroy(res);
+        return st;
+    }
+    *out = res;
+    return st;
+}
+
+lr_status lr_svd_compute(lr_ctx *ctx, const lr_op *A, const lr_svd_opts *o, lr_svd **out)
+{
+    return compute(ctx, A, o, NULL, out);
+}
+
+lr_status lr_svd_compute_warm(lr_ctx *ctx, const lr_op *A, const lr_svd_opts *o,
+                              const lr_mat *V0, lr_svd **out)
+{
+    if (V0 && o && (o->method != LR_SVD_RANDOMIZED || o->tol > 0 || o->energy > 0))
+        return lr__err(ctx, LR_ERR_ARG, "a warm start needs the fixed-rank randomized method");
+    return compute(ctx, A, o, V0, out);
+}
+
+lr_status lr_svd_dense(lr_ctx *ctx, const lr_mat *A, const lr_svd_opts *o, lr_svd **out)
+{
+    lr_op *op;
+    *out = NULL;
+    lr_status s = lr_op_dense(ctx, A, &op);
+    if (s) return s;
+    s = lr_svd_compute(ctx, op, o, out);
+    lr_op_destroy(op);
+    return s;
+}

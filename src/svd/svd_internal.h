@@ -1,0 +1,72 @@
+/* svd_internal.h -- shared by the SVD sources: operator and result layouts,
+ * the oriented operator the algorithms run on, the common final step. */
+#ifndef LR_SVD_INTERNAL_H
+#define LR_SVD_INTERNAL_H
+#include "kernel.h"
+
+struct lr_op {
+    lr_dtype dtype;
+    int64_t rows, cols;
+    int dense;          /* A below is valid */
+    lr_mat A;
+    lr_op_apply_fn fn;  /* custom operators */
+    void *user;
+    double frob2;       /* < 0: unknown */
+};
+
+struct lr_svd {
+    lr_ctx own;         /* allocator that owns the buffers below */
+    lr_dtype dtype;
+    int64_t m, n, r;
+    lr_mat U, Vt, V;    /* V: right basis for warm starts (n x l) */
+    double *s;
+    double frob2;
+    int passes;
+};
+
+/* The operator the algorithm works on: B = A (t = 0) or B = A^T (t = 1),
+ * chosen so that B is tall and the fused pass applies. */
+typedef struct {
+    const lr_op *op;
+    int t;
+    int *passes;
+} lr_bop;
+
+int64_t bop_rows(const lr_bop *b);
+int64_t bop_cols(const lr_bop *b);
+/* Y = B X (trans 0) or B^T X (trans 1); counts a pass. */
+lr_status bop_apply(lr_ctx *ctx, const lr_bop *b, int trans, const lr_mat *X,
+                    lr_mat *Y);
+/* Y = B Z, W = B^T Y (one pass when dense); frob2 may be NULL. */
+lr_status bop_fused(lr_ctx *ctx, const lr_bop *b, const lr_mat *Z, lr_mat *Y,
+                    lr_mat *W, double *frob2);
+
+/* Allocates an empty result for an m x n problem. */
+lr_svd *svd_new(lr_ctx *ctx, lr_dtype t, int64_t m, int64_t n);
+/* The common last step: given Q (rows(B) x L, orthonormal) and Wt = B^T Q
+ * (double, cols(B) x L, ld = cols(B), destroyed), computes the SVD of Wt,
+ * keeps rank k (k <= L; k <= 0 picks the smallest rank meeting tol2, the
+ * allowed squared error, capped at L), applies the sign convention and maps
+ * back to A's orientation.  Fills res (U, s, Vt, V basis). */
+lr_status svd_finish(lr_ctx *ctx, const lr_bop *b, const lr_mat *Q, double *Wt,
+                     int64_t L, int64_t k, double tol2, const lr_svd_opts *o,
+                     lr_svd *res);
+
+/* Makes the largest-magnitude entry of each column of U positive, flipping
+ * the matching row of Vt and column of V. */
+void svd_fix_signs(lr_svd *r);
+
+lr_status svd_exact(lr_ctx *ctx, const lr_op *A, const lr_svd_opts *o, lr_svd *res);
+lr_status svd_randomized(lr_ctx *ctx, const lr_bop *b, const lr_svd_opts *o,
+                         const lr_mat *V0, lr_svd *res);
+lr_status svd_krylov(lr_ctx *ctx, const lr_bop *b, const lr_svd_opts *o, lr_svd *res);
+lr_status svd_qb(lr_ctx *ctx, const lr_bop *b, const lr_svd_opts *o, lr_svd *res);
+
+/* A dtype matrix -> double buffer (ld = rows) and back. */
+void mat_to_double(const lr_mat *X, double *D);
+void double_to_mat(const double *D, lr_mat *X);
+
+
+/* Y <- (I - Q Q^T) Y, twice (CGS2); Q has orthonormal columns. */
+lr_status svd_project_out(lr_ctx *ctx, const lr_mat *Q, lr_mat *Y);
+#endif
