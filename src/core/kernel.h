@@ -71,4 +71,13 @@ void k_randn(lr_ctx *ctx, uint64_t seed, uint64_t stream, lr_mat *M);
 /* Chunking along `rows` used by every deterministic reduction. */
 typedef struct { int64_t nchunk, chunk; } k_chunks;
 k_chunks k_chunking(int64_t rows);
+
+
+/* The fused panel kernel (kernel_fused.c): for the P x C panel Bp with
+ * element (i,j) at Ap[i*si + j*sj], Ypr (P x lp, row-major) = Bp Z and
+ * Wt (C x lp, row-major) += Bp^T Ypr, where Zt = Z^T (C x lp, row-major);
+ * lp is a multiple of 64 bytes' worth of elements and all three buffers are
+ * 64-byte aligned. */
+void k_fused_panel(lr_dtype t, const void *Ap, int64_t si, int64_t sj, int64_t P,
+                   int64_t C, const void *Zt, int64_t lp, void *Ypr, void *Wt);
 #endif

@@ -165,41 +165,64 @@ lr_status k_dense_fused(lr_ctx *ctx, const lr_mat *A, int at, const lr_mat *Z,
     k_chunks ch = k_chunking(R);
     int nt = lr__threads(ctx);
     size_t es = lr_dtype_size(A->dtype);
+    int64_t vl = 64 / (int64_t)es, lp = (l + vl - 1) / vl * vl;
+    /* Panel rows: the panel (P x C) should stay in L2 between the two steps. */
     int64_t P = PANEL_BYTES / (int64_t)(LR_MAX(C, 1) * es);
-    P = LR_MAX(16, P & ~(int64_t)15);
-    size_t one = lr__bytes(C, l, es);
+    P = LR_MAX(6, LR_MIN(P, ch.chunk));
+    int64_t si = at ? A->ld : 1, sj = at ? 1 : A->ld;
+    size_t one = lr__bytes(C, lp, es);
     char *part = lr__malloc(ctx, lr__bytes(ch.nchunk, 1, one), "fused pass partial sums");
+    char *Zt = lr__malloc(ctx, one, "fused pass");
+    char *ybuf = lr__malloc(ctx, lr__bytes(P * lp, nt, es), "fused pass");
     double *fro = lr__calloc(ctx, (size_t)ch.nchunk, sizeof(double), "norm partials");
-    if (!part || !fro) {
-        lr__free(ctx, part);
-        lr__free(ctx, fro);
+    if (!part || !Zt || !ybuf || !fro) {
+        lr__free(ctx, part), lr__free(ctx, Zt), lr__free(ctx, ybuf), lr__free(ctx, fro);
         return LR_ERR_NOMEM;
     }
-    blas_guard g = blas_single();
+    /* Zt = Z^T, padded with zero columns to lp. */
+    memset(Zt, 0, one);
+    for (int64_t c = 0; c < l; c++)
+        for (int64_t j = 0; j < C; j++) {
+            double v = lr_mat_get(Z, j, c);
+            if (es == 4) ((float *)Zt)[j * lp + c] = (float)v;
+            else ((double *)Zt)[j * lp + c] = v;
+        }
+    memset(part, 0, lr__bytes(ch.nchunk, 1, one));
     int par = (double)R * C * l > PAR_MIN_WORK && ch.nchunk > 1;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (par)
     for (int64_t c = 0; c < ch.nchunk; c++) {
         int64_t c0 = c * ch.chunk, c1 = LR_MIN(R, c0 + ch.chunk);
+        char *Ypr = ybuf;
+#ifdef _OPENMP
+        Ypr += (size_t)omp_get_thread_num() * P * lp * es;
+#endif
         double f = 0;
         for (int64_t r0 = c0; r0 < c1; r0 += P) {
             int64_t p = LR_MIN(P, c1 - r0);
-            char *Yp = (char *)Y->data + (size_t)r0 * es;
-            panel_mul(A, at, r0, p, 0, Z->data, Z->ld, l, 0.0, Yp, Y->ld);
-            panel_mul(A, at, r0, p, 1, Yp, Y->ld, l, r0 == c0 ? 0.0 : 1.0, part + c * one, C);
+            const char *Ap = (const char *)A->data + (size_t)(r0 * si) * es;
+            k_fused_panel(A->dtype, Ap, si, sj, p, C, Zt, lp, Ypr, part + c * one);
+            for (int64_t q = 0; q < l; q++) /* row-major panel -> columns of Y */
+                for (int64_t i = 0; i < p; i++) {
+                    if (es == 4) ((float *)Y->data)[r0 + i + q * Y->ld] = ((float *)Ypr)[i * lp + q];
+                    else ((double *)Y->data)[r0 + i + q * Y->ld] = ((double *)Ypr)[i * lp + q];
+                }
             if (frob2) f += panel_sumsq(A, at, r0, p);
         }
-        if (c1 <= c0) memset(part + c * one, 0, one);
         fro[c] = f;
     }
-    blas_restore(g);
-    reduce_partials(A->dtype, ch.nchunk, C, l, part, W->data, W->ld);
+    /* W = sum of the chunk partials in chunk order, transposed back. */
+    for (int64_t c = 1; c < ch.nchunk; c++) add_into(A->dtype, C * lp, 1, part + c * one, 0, part, 0);
+    for (int64_t q = 0; q < l; q++)
+        for (int64_t j = 0; j < C; j++) {
+            if (es == 4) ((float *)W->data)[j + q * W->ld] = ((float *)part)[j * lp + q];
+            else ((double *)W->data)[j + q * W->ld] = ((double *)part)[j * lp + q];
+        }
     if (frob2) {
         double s = 0;
         for (int64_t c = 0; c < ch.nchunk; c++) s += fro[c];
         *frob2 = s;
     }
-    lr__free(ctx, part);
-    lr__free(ctx, fro);
+    lr__free(ctx, part), lr__free(ctx, Zt), lr__free(ctx, ybuf), lr__free(ctx, fro);
     return LR_OK;
 }
 

@@ -1,0 +1,40 @@
+/* kernel_fused.c -- instantiates the fused panel kernel for float and
+ * double, compiled for AVX-512, AVX2 and baseline x86-64 (picked at load
+ * time by the CPU), see kernel_fused_impl.h. */
+#include <stdint.h>
+#include <string.h>
+#include "kernel.h"
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define KF_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define KF_CLONES
+#endif
+
+
+
+typedef float kf_vs __attribute__((vector_size(64), aligned(64)));
+typedef double kf_vd __attribute__((vector_size(64), aligned(64)));
+
+#define KF_T float
+#define KF_V kf_vs
+#define KF_NAME(x) kf_##x##_s
+#include "kernel_fused_impl.h"
+#undef KF_T
+#undef KF_V
+#undef KF_NAME
+
+#define KF_T double
+#define KF_V kf_vd
+#define KF_NAME(x) kf_##x##_d
+#include "kernel_fused_impl.h"
+#undef KF_T
+#undef KF_V
+#undef KF_NAME
+
+void k_fused_panel(lr_dtype t, const void *Ap, int64_t si, int64_t sj, int64_t P, int64_t C,
+                   const void *Zt, int64_t lp, void *Ypr, void *Wt)
+{
+    if (t == LR_F32) kf_panel_s(Ap, si, sj, P, C, Zt, lp, Ypr, Wt);
+    else kf_panel_d(Ap, si, sj, P, C, Zt, lp, Ypr, Wt);
+}
