@@ -174,9 +174,11 @@ lr_status k_dense_fused(lr_ctx *ctx, const lr_mat *A, int at, const lr_mat *Z,
     char *part = lr__malloc(ctx, lr__bytes(ch.nchunk, 1, one), "fused pass partial sums");
     char *Zt = lr__malloc(ctx, one, "fused pass");
     char *ybuf = lr__malloc(ctx, lr__bytes(P * lp, nt, es), "fused pass");
+    char *pbuf = at ? NULL : lr__malloc(ctx, lr__bytes(P * C, nt, es), "fused pass panel");
     double *fro = lr__calloc(ctx, (size_t)ch.nchunk, sizeof(double), "norm partials");
-    if (!part || !Zt || !ybuf || !fro) {
+    if (!part || !Zt || !ybuf || !fro || (!at && !pbuf)) {
         lr__free(ctx, part), lr__free(ctx, Zt), lr__free(ctx, ybuf), lr__free(ctx, fro);
+        lr__free(ctx, pbuf);
         return LR_ERR_NOMEM;
     }
     /* Zt = Z^T, padded with zero columns to lp. */
@@ -192,15 +194,16 @@ lr_status k_dense_fused(lr_ctx *ctx, const lr_mat *A, int at, const lr_mat *Z,
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (par)
     for (int64_t c = 0; c < ch.nchunk; c++) {
         int64_t c0 = c * ch.chunk, c1 = LR_MIN(R, c0 + ch.chunk);
-        char *Ypr = ybuf;
+        char *Ypr = ybuf, *pack = pbuf;
 #ifdef _OPENMP
         Ypr += (size_t)omp_get_thread_num() * P * lp * es;
+        if (pack) pack += (size_t)omp_get_thread_num() * P * C * es;
 #endif
         double f = 0;
         for (int64_t r0 = c0; r0 < c1; r0 += P) {
             int64_t p = LR_MIN(P, c1 - r0);
             const char *Ap = (const char *)A->data + (size_t)(r0 * si) * es;
-            k_fused_panel(A->dtype, Ap, si, sj, p, C, Zt, lp, Ypr, part + c * one);
+            k_fused_panel(A->dtype, Ap, si, sj, p, C, Zt, lp, Ypr, part + c * one, pack);
             for (int64_t q = 0; q < l; q++) /* row-major panel -> columns of Y */
                 for (int64_t i = 0; i < p; i++) {
                     if (es == 4) ((float *)Y->data)[r0 + i + q * Y->ld] = ((float *)Ypr)[i * lp + q];
@@ -223,6 +226,7 @@ lr_status k_dense_fused(lr_ctx *ctx, const lr_mat *A, int at, const lr_mat *Z,
         *frob2 = s;
     }
     lr__free(ctx, part), lr__free(ctx, Zt), lr__free(ctx, ybuf), lr__free(ctx, fro);
+    lr__free(ctx, pbuf);
     return LR_OK;
 }
 

@@ -33,8 +33,8 @@ typedef double kf_vd __attribute__((vector_size(64), aligned(64)));
 #undef KF_NAME
 
 void k_fused_panel(lr_dtype t, const void *Ap, int64_t si, int64_t sj, int64_t P, int64_t C,
-                   const void *Zt, int64_t lp, void *Ypr, void *Wt)
+                   const void *Zt, int64_t lp, void *Ypr, void *Wt, void *pack)
 {
-    if (t == LR_F32) kf_panel_s(Ap, si, sj, P, C, Zt, lp, Ypr, Wt);
-    else kf_panel_d(Ap, si, sj, P, C, Zt, lp, Ypr, Wt);
+    if (t == LR_F32) kf_panel_s(Ap, si, sj, P, C, Zt, lp, Ypr, Wt, pack);
+    else kf_panel_d(Ap, si, sj, P, C, Zt, lp, Ypr, Wt, pack);
 }

@@ -87,9 +87,19 @@ KF_STEPS(4, KF_IB4)
 
 KF_CLONES
 void KF_NAME(panel)(const KF_T *Ap, int64_t si, int64_t sj, int64_t P, int64_t C,
-                    const KF_T *Zt, int64_t lp, KF_T *Ypr, KF_T *Wt)
+                    const KF_T *Zt, int64_t lp, KF_T *Ypr, KF_T *Wt, KF_T *pack)
 {
     int64_t nv = lp / KF_VL;
+    /* A band of rows of a column-major matrix is C short segments far apart
+     * in memory; copying them once into a contiguous buffer turns the
+     * kernel's scattered first touches into streaming reads. */
+    if (pack && si == 1 && sj != P) {
+        for (int64_t j = 0; j < C; j++) {
+            if (j + 8 < C) __builtin_prefetch(Ap + (j + 8) * sj + P - 1);
+            memcpy(pack + j * P, Ap + j * sj, (size_t)P * sizeof(KF_T));
+        }
+        Ap = pack, sj = P;
+    }
     /* Blocks of up to 4 vectors; step 1 of every block before any step 2
      * so that step 2 finds the panel in cache. */
     for (int64_t v0 = 0; v0 < nv; v0 += 4) {
