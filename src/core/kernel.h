@@ -78,7 +78,8 @@ k_chunks k_chunking(int64_t rows);
  * Wt (C x lp, row-major) += Bp^T Ypr, where Zt = Z^T (C x lp, row-major);
  * lp is a multiple of 64 bytes' worth of elements and all three buffers are
  * 64-byte aligned.  pack (P x C elements, or NULL) is scratch into which a
- * strided row band is copied first. */
+ * row band (si == 1) is always copied first: on return it holds the panel
+ * contiguously (ld = P). */
 void k_fused_panel(lr_dtype t, const void *Ap, int64_t si, int64_t sj, int64_t P,
                    int64_t C, const void *Zt, int64_t lp, void *Ypr, void *Wt,
                    void *pack);

@@ -158,6 +158,46 @@ static double panel_sumsq(const lr_mat *A, int at, int64_t r0, int64_t P)
     return s;
 }
 
+/* Sum of squares of n contiguous elements, in double. */
+static double sumsq(lr_dtype t, const void *x, size_t n)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t i = 0;
+    if (t == LR_F32) {
+        const float *v = x;
+        for (; i + 4 <= n; i += 4) {
+            s0 += (double)v[i] * v[i], s1 += (double)v[i + 1] * v[i + 1];
+            s2 += (double)v[i + 2] * v[i + 2], s3 += (double)v[i + 3] * v[i + 3];
+        }
+        for (; i < n; i++) s0 += (double)v[i] * v[i];
+    } else {
+        const double *v = x;
+        for (; i + 4 <= n; i += 4) {
+            s0 += v[i] * v[i], s1 += v[i + 1] * v[i + 1];
+            s2 += v[i + 2] * v[i + 2], s3 += v[i + 3] * v[i + 3];
+        }
+        for (; i < n; i++) s0 += v[i] * v[i];
+    }
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* Y (column-major, ld) <- the first l columns of the p x lp row-major R. */
+static void rowmajor_to_cols(lr_dtype t, const void *R, int64_t lp, int64_t p, int64_t l,
+                             void *Y, int64_t ld)
+{
+    if (t == LR_F32) {
+        const float *r = R;
+        float *y = Y;
+        for (int64_t q = 0; q < l; q++)
+            for (int64_t i = 0; i < p; i++) y[i + q * ld] = r[i * lp + q];
+    } else {
+        const double *r = R;
+        double *y = Y;
+        for (int64_t q = 0; q < l; q++)
+            for (int64_t i = 0; i < p; i++) y[i + q * ld] = r[i * lp + q];
+    }
+}
+
 lr_status k_dense_fused(lr_ctx *ctx, const lr_mat *A, int at, const lr_mat *Z,
                         lr_mat *Y, lr_mat *W, double *frob2)
 {
@@ -204,12 +244,9 @@ lr_status k_dense_fused(lr_ctx *ctx, const lr_mat *A, int at, const lr_mat *Z,
             int64_t p = LR_MIN(P, c1 - r0);
             const char *Ap = (const char *)A->data + (size_t)(r0 * si) * es;
             k_fused_panel(A->dtype, Ap, si, sj, p, C, Zt, lp, Ypr, part + c * one, pack);
-            for (int64_t q = 0; q < l; q++) /* row-major panel -> columns of Y */
-                for (int64_t i = 0; i < p; i++) {
-                    if (es == 4) ((float *)Y->data)[r0 + i + q * Y->ld] = ((float *)Ypr)[i * lp + q];
-                    else ((double *)Y->data)[r0 + i + q * Y->ld] = ((double *)Ypr)[i * lp + q];
-                }
-            if (frob2) f += panel_sumsq(A, at, r0, p);
+            rowmajor_to_cols(A->dtype, Ypr, lp, p, l, (char *)Y->data + (size_t)r0 * es, Y->ld);
+            if (frob2) /* the band is hot in cache now: contiguous in pack */
+                f += pack ? sumsq(A->dtype, pack, (size_t)p * C) : panel_sumsq(A, at, r0, p);
         }
         fro[c] = f;
     }

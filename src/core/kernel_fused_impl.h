@@ -93,7 +93,7 @@ void KF_NAME(panel)(const KF_T *Ap, int64_t si, int64_t sj, int64_t P, int64_t C
     /* A band of rows of a column-major matrix is C short segments far apart
      * in memory; copying them once into a contiguous buffer turns the
      * kernel's scattered first touches into streaming reads. */
-    if (pack && si == 1 && sj != P) {
+    if (pack && si == 1) {
         for (int64_t j = 0; j < C; j++) {
             if (j + 8 < C) __builtin_prefetch(Ap + (j + 8) * sj + P - 1);
             memcpy(pack + j * P, Ap + j * sj, (size_t)P * sizeof(KF_T));
