@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cblas.h>
 #include "svd_internal.h"
 
 void lr_svd_opts_default(lr_svd_opts *o)
@@ -215,6 +216,11 @@ static lr_status compute(lr_ctx *ctx, const lr_op *A, const lr_svd_opts *o,
                        "operator's element type", (long long)A->cols);
     lr_svd *res = svd_new(ctx, A->dtype, A->rows, A->cols);
     if (!res) return LR_ERR_NOMEM;
+    /* The large products thread themselves (kernel layer); what reaches
+     * OpenBLAS from here is small (QR of l columns, SVD of l x n, ...), where
+     * its threads only spin.  exact.c raises the count for gesdd. */
+    int blas_saved = openblas_get_num_threads();
+    k_blas_threads(1);
     /* Work on the tall orientation: the fused pass splits the long side. */
     lr_bop b = {A, A->rows < A->cols && !V0, &res->passes};
     int fixed_acc = o->tol > 0 || o->energy > 0;
@@ -223,6 +229,7 @@ static lr_status compute(lr_ctx *ctx, const lr_op *A, const lr_svd_opts *o,
     else if (fixed_acc) st = svd_qb(ctx, &b, o, res);
     else if (o->method == LR_SVD_KRYLOV) st = svd_krylov(ctx, &b, o, res);
     else st = svd_randomized(ctx, &b, o, V0, res);
+    k_blas_threads(blas_saved);
     if (st && st != LR_ERR_NOCONV) {
         lr_svd_destroy(res);
         return st;
