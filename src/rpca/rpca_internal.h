@@ -1,0 +1,82 @@
+/* rpca_internal.h -- shared by src/rpca: the elementwise kernels, written
+ * once in rpca_kern_impl.h and instantiated for float and double in
+ * rpca_kern.c.  Not installed. */
+#ifndef LR_RPCA_INTERNAL_H
+#define LR_RPCA_INTERNAL_H
+#include "kernel.h"
+
+/* Tiles of the fused passes: TILE_R rows (the panel) x TILE_C columns; the
+ * L tile (TILE_R x TILE_C elements, 256 KiB in double) stays in L2. */
+#define RPCA_TILE_C 128
+
+/* How the L tile is formed in the fused pass. */
+enum {
+    RPCA_L_UW = 0,   /* L = U W: U m x r (ld ldu), W = diag(w) Vt, r x n */
+    RPCA_L_TVW = 1   /* GRAM: U = T V is computed into U (m x r, ld ldu; V
+                        n x r, ld n) from the whole row panel of T before it
+                        is overwritten, then L = U W */
+};
+
+/* One iteration's fused pass (see rpca.c for the maths):
+ *   L = the tile of the current low-rank iterate (lmode above),
+ *   x = M - L + Y/mu,  S = shrink(x, lam/mu),  Z = M - L - S,
+ *   Y = clamp(mu x, -lam, lam)  (= Y + mu Z exactly in real arithmetic),
+ *   T = M - S + Y/mu_next,
+ * accumulating ||Z||_F^2 and nnz(S).  M is m x n (ld ldm), Y and T m x n
+ * (ld m).  Tiles are tile_r x tile_c; the T-based modes need tile_c = n (the
+ * whole row panel of T is read before it is overwritten).  part: ntiles
+ * doubles, cnt: ntiles int64 (per-tile partials, summed in tile order). */
+typedef struct rpca_pass {
+    int64_t m, n, r, ldm, ldu, tile_r, tile_c;
+    int lmode;
+    const void *M, *W, *V;
+    void *U;
+    void *Y, *T;
+    double mu, mu_next, lam;
+    void *scratch;          /* per thread: tile_r * tile_c elements */
+    int64_t scratch_per_thread;
+    double *part;
+    int64_t *cnt;
+    int nthreads;
+} rpca_pass;
+
+/* OpenBLAS must run single-threaded under our own threads: its OpenMP build
+ * does so inside a parallel region, but a team of one thread is not "in
+ * parallel", and a threaded BLAS call rounds differently (the same rule as
+ * kernel_dense.c).  Returns the count to restore. */
+int rpca__blas_single(void);
+void rpca__blas_restore(int saved);
+
+int64_t rpca__ntiles(int64_t m, int64_t n, int64_t tile_r, int64_t tile_c);
+
+/* Fused iteration pass; returns ||Z||_F^2, *nnz = nnz(S). */
+double rpca__pass_f32(rpca_pass *p, int64_t *nnz);
+double rpca__pass_f64(rpca_pass *p, int64_t *nnz);
+/* Last step: S = (|Y| >= lam) ? M - T + Y/mu_next : 0 into T; when keep_l,
+ * L = U W into Y (same tiles, one pass); also nnz(S). */
+void rpca__final_f32(rpca_pass *p, int keep_l, int64_t *nnz);
+void rpca__final_f64(rpca_pass *p, int keep_l, int64_t *nnz);
+/* Y = a M, T = b M. */
+void rpca__init_f32(const rpca_pass *p, double a, double b);
+void rpca__init_f64(const rpca_pass *p, double a, double b);
+/* One pass over M: ||M||_F^2 (per-column partials in double, summed in
+ * column order) and max |M_ij|; NaN/Inf show as a non-finite sum. */
+void rpca__scan_f32(const void *M, int64_t m, int64_t n, int64_t ld, int nth,
+                    double *colsum, double *frob2, double *maxabs);
+void rpca__scan_f64(const void *M, int64_t m, int64_t n, int64_t ld, int nth,
+                    double *colsum, double *frob2, double *maxabs);
+
+/* G = T^T T (n x n, upper triangle, double) over row panels of tile_r rows;
+ * panel p is added into parts[p % ngroups] (ngroups n x n doubles) in panel
+ * order and the groups are summed in group order: the same bits for any
+ * thread count.  conv: nth * tile_r * n doubles (f32 only: panels are
+ * converted to double first).  M-sized T, ld = ldt. */
+void rpca__gram_f32(const void *T, int64_t m, int64_t n, int64_t ldt, int64_t tile_r,
+                    int ngroups, int nth, double *parts, double *conv, double *G);
+void rpca__gram_f64(const void *T, int64_t m, int64_t n, int64_t ldt, int64_t tile_r,
+                    int ngroups, int nth, double *parts, double *conv, double *G);
+
+/* mask[i + j*m] = |R_ij| > thr ? 255 : 0; returns the count. */
+int64_t rpca__threshold_f32(const lr_mat *R, double thr, uint8_t *mask, int nth);
+int64_t rpca__threshold_f64(const lr_mat *R, double thr, uint8_t *mask, int nth);
+#endif
