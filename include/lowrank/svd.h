@@ -18,8 +18,11 @@
  *    opts.block columns are added until ||A - QB||_F^2 = ||A||_F^2 - ||B||_F^2
  *    falls below tol^2 ||A||_F^2; A is never copied or modified.
  *
- * Results are reproducible: the same seed gives bit-identical factors for any
- * thread count (counter-based Philox streams, fixed reduction order).
+ * Results are reproducible: with the randomized and block Krylov methods the
+ * same seed gives bit-identical factors for any thread count (counter-based
+ * Philox streams, fixed reduction order).  The exact method runs LAPACK's
+ * gesdd on OpenBLAS's threads: identical for a given thread count, but the
+ * last bits may differ between thread counts.
  * Sign convention: each left singular vector's entry of largest magnitude is
  * positive (V follows).
  */
