@@ -10,7 +10,8 @@ build_pkgs=(build-essential cmake pkg-config
   libopenblas-openmp-dev liblapacke-dev librandom123-dev
   libpng-dev libjpeg62-turbo-dev libzstd-dev libcjson-dev
   libcairo2-dev fonts-dejavu-core
-  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev)
+  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
+  clang libclang-rt-14-dev libomp-dev llvm)
 bench_pkgs=(python3 python3-numpy python3-scipy python3-sklearn python3-opencv
   python3-skimage)
 

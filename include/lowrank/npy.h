@@ -18,7 +18,8 @@ extern "C" {
 
 /* Reads path into a newly allocated matrix (*out, ld = max(rows, 1), free
  * with lr_mat_free; *out is {0} on failure).  A 1-D array of length n
- * becomes n x 1, a 0-D array 1 x 1; 0 x n is allowed.  want = 0 keeps the stored
+ * becomes n x 1, a 0-D array 1 x 1; 0 x n is allowed (an empty array whose
+ * other dimension exceeds 2^31-1 is refused as damaged).  want = 0 keeps the stored
  * element type, LR_F32/LR_F64 converts.  Fortran-order data of the wanted
  * type is read straight into the matrix; C-order data is transposed into
  * column-major through a 4 MB buffer (no second full-size copy).

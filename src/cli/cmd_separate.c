@@ -49,8 +49,9 @@ static const char usage[] =
     "  --tol T            rpca: stop at ||M-L-S||_F/||M||_F < T (default 1e-5 f32,\n"
     "                     1e-7 f64)\n"
     "  --max-iter N       rpca: iteration limit (default 100)\n"
-    "  --threshold T      mask: foreground where |S| > T (default: 4 x a robust\n"
-    "                     noise estimate, 1.4826 x median |S|)\n"
+    "  --threshold T      mask: foreground where |R| > T, R = S (rpca) or M minus\n"
+    "                     the background (svd); default max(4 x 1.4826 x median|R|,\n"
+    "                     0.1 x the 99.9th percentile of |R|), both from a sample\n"
     "  --clean            mask: 3x3 median filter and opening on every frame\n"
     "                     (default off)\n"
     "  --panel N          frame shown in panel-NNNN.png (default: the middle frame)\n"
@@ -445,6 +446,7 @@ static cJSON *result_json(const sep_opts *so, const lr_video_info *info, const r
     cJSON *mk = cJSON_AddObjectToObject(o, "mask");
     cJSON_AddNumberToObject(mk, "threshold", r->minfo.threshold);
     cJSON_AddNumberToObject(mk, "noise_sigma", r->minfo.sigma);
+    cJSON_AddNumberToObject(mk, "p999", r->minfo.p999);
     cJSON_AddNumberToObject(mk, "fraction", r->minfo.fraction);
     cJSON_AddNumberToObject(mk, "pixels", (double)r->minfo.count);
     cJSON_AddBoolToObject(mk, "clean", so->clean);
@@ -781,8 +783,9 @@ int cmd_separate(int argc, char **argv)
         result *r = &res[i];
         char where[128] = "";
         if (r->name[0]) snprintf(where, sizeof where, "%s: ", r->name);
-        cli_info(&cc, "%smask threshold %.3g (noise %.3g), %.2f%% foreground", where,
-                 r->minfo.threshold, r->minfo.sigma, 100 * r->minfo.fraction);
+        cli_info(&cc, "%smask threshold %.3g (noise %.3g, 99.9th percentile %.3g), "
+                 "%.2f%% foreground", where, r->minfo.threshold, r->minfo.sigma,
+                 r->minfo.p999, 100 * r->minfo.fraction);
         if (r->per_frame)
             cli_info(&cc, "%struth: precision %.3f, recall %.3f, F1 %.3f over %lld frames",
                      where, r->total.precision, r->total.recall, r->total.f1, (long long)n);

@@ -44,6 +44,21 @@ int lr__threads(const lr_ctx *ctx);
 /* n * size in bytes, or SIZE_MAX when it would overflow. */
 size_t lr__bytes(int64_t n, int64_t m, size_t size);
 
+/* ---- memory limits (memlimit.c) -------------------------------------------
+ * Bytes a new allocation can have now: min(MemAvailable, cgroup limit - use,
+ * RLIMIT_AS, RLIMIT_DATA); -1 when unknown.  A snapshot, not a promise. */
+int64_t lr__mem_available(void);
+/* Physical memory (capped by the cgroup limit); -1 when unknown. */
+int64_t lr__mem_total(void);
+/* LR_OK when `need` bytes fit: under `limit` when limit > 0 (a caller's
+ * override, e.g. --max-memory), else under lr__mem_available().  Otherwise
+ * LR_ERR_DATA with "WHAT needs X GiB of memory but this machine has Y GiB
+ * available; HINT" (hint may be NULL, e.g. "use --max-memory to override").
+ * need < 0 means the estimate overflowed: always refused.  Unknown
+ * available memory passes (the allocation itself will tell). */
+lr_status lr__mem_check(lr_ctx *ctx, int64_t need, int64_t limit, const char *what,
+                        const char *hint);
+
 #define LR_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define LR_MAX(a, b) ((a) > (b) ? (a) : (b))
 /* Largest dimension handed to LAPACK/BLAS (32-bit integers). */

@@ -392,6 +392,15 @@ static lr_status parse_header(lr_ctx *ctx, const char *name, const unsigned char
                        "%s: the header declares %s %s, which does not fit in memory "
                        "(the byte count overflows); the file is damaged", name, sh,
                        dtype_long(h->dtype));
+    /* An empty array costs no memory, but code that walks its columns (or
+     * rows) still loops over the other dimension: a header claiming
+     * (0, 10^12) would make a finite-check spin for minutes.  Such a header
+     * is damaged; real empty arrays are small in both directions. */
+    if (b == 0 && (h->rows > LR_LAPACK_MAX || h->cols > LR_LAPACK_MAX))
+        return lr__err(ctx, LR_ERR_FORMAT,
+                       "%s: the header declares an empty %lld x %lld array (a dimension "
+                       "over 2^31-1 with no elements); the file is damaged", name,
+                       (long long)h->rows, (long long)h->cols);
     h->data_bytes = b;
     return LR_OK;
 }

@@ -313,10 +313,12 @@ lr_status lr_rpca_compute(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
     const int64_t cap = o->rank_max > 0 ? LR_MIN(o->rank_max, mn) : mn;
     const int64_t tile_r = o->panel_rows;
     /* GRAM tiles span whole rows of T.  Each tile's GEMMs repack V_s and W
-     * (n x rank), so tiles must be tall enough to amortize that: ~1 MiB of
-     * L per tile, at least panel_rows rows (measured on 76,800 x 795 f32,
-     * rank 396: 80-row tiles cost 3.6 s of CPU per pass, 320-row 1.0 s). */
-    const int64_t tile_rg = LR_MAX(tile_r, LR_MIN(1024, (((int64_t)1 << 20) / (int64_t)es / n) & ~(int64_t)15));
+     * (n x rank), so tiles must be tall enough to amortize that: ~4 MiB of
+     * L per tile, at most 1024 and at least panel_rows rows (measured on
+     * 76,800 x 795 f32, rank 396: 80-row tiles cost 3.6 s of CPU per pass,
+     * 320-row 1.0 s; over the 13 GRAM iterations of vtest at 320x240,
+     * 1024-row tiles took 6% less CPU than 320-row ones). */
+    const int64_t tile_rg = LR_MAX(tile_r, LR_MIN(1024, (((int64_t)1 << 22) / (int64_t)es / n) & ~(int64_t)15));
 
     lr_rpca *r = NULL;
     lr_op *opM = NULL, *opT = NULL;
@@ -517,9 +519,16 @@ lr_status lr_rpca_compute(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
         /* U = (T V_s) diag(1/sigma), Vt = V_s^T: L = U diag(sigma - 1/mu) Vt. */
         take_buf(&r->U, &gw.U);
         r->U.cols = svp;
-        for (int64_t j = 0; j < svp; j++)
-            for (int64_t i = 0; i < m; i++)
-                lr_mat_set(&r->U, i, j, lr_mat_get(&r->U, i, j) / sg[j]);
+        for (int64_t j = 0; j < svp; j++) {
+            const double d = sg[j];
+            if (f32) {
+                float *u = (float *)r->U.data + j * r->U.ld;
+                for (int64_t i = 0; i < m; i++) u[i] = (float)((double)u[i] / d);
+            } else {
+                double *u = (double *)r->U.data + j * r->U.ld;
+                for (int64_t i = 0; i < m; i++) u[i] /= d;
+            }
+        }
         if ((st = buf_alloc(ctx, t, svp, n, "rpca factor Vt", &r->Vt))) goto fail;
         for (int64_t j = 0; j < n; j++)
             for (int64_t i = 0; i < svp; i++) lr_mat_set(&r->Vt, i, j, lr_mat_get(&gw.V, j, i));
