@@ -22,6 +22,7 @@ int main(void)
     CHECK_OK(ctx, lr_mat_copy(ctx, &m, &f));
     CHECK(lr_mat_get(&f, 2, 1) == 5.0f && lr_mat_get(&f, 1, 0) == 2.0f, "convert f64->f32");
     CHECK(fabs(lr_mat_frob2(ctx, &m) - 29.0) < 1e-12, "frob2 = %g", lr_mat_frob2(ctx, &m));
+    lr_mat_free(ctx, &f);
     CHECK(lr_mat_alloc(ctx, LR_F64, INT64_MAX / 2, 4, &f) != LR_OK, "overflowing size refused");
     lr_mat_free(ctx, &m);
     lr_mat_free(ctx, &f);

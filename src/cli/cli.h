@@ -44,6 +44,8 @@ typedef struct cli_common {
  * usage to stdout and exits 0. */
 int cli_common_opt(cli_common *cc, int c, const char *arg, const char *usage);
 void cli_common_init(cli_common *cc, const char *prog);
+/* After getopt_long returned '?' (with opterr = 0): names the option, exits 2. */
+_Noreturn void cli_unknown_option(const cli_common *cc, char **argv);
 /* A context set up from the common options (threads, progress bar). */
 lr_ctx *cli_ctx(const cli_common *cc);
 
@@ -70,6 +72,8 @@ int cli_parse_int_list(const cli_common *cc, const char *opt, const char *s,
 
 /* Makes folder `dir` (one level) if missing; dies with exit 2 if it cannot. */
 void cli_make_outdir(const cli_common *cc, const char *dir);
+/* Dies with exit 2 unless a file can really be written in dir. */
+void cli_probe_dir(const cli_common *cc, const char *dir);
 /* Joins dir and name into buf. */
 const char *cli_path(char *buf, size_t n, const char *dir, const char *name);
 

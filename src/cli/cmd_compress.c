@@ -105,9 +105,7 @@ static void check_paths(const cli_common *cc, const char *in, const char *out)
     char buf[4096];
     snprintf(buf, sizeof buf, "%s", out);
     const char *dir = dirname(buf);
-    if (access(dir, W_OK) != 0)
-        cli_die(cc, EXIT_USAGE, "cannot write into folder '%s' (%s); check that it exists and "
-                "is writable", dir, strerror(errno));
+    cli_probe_dir(cc, dir);
 }
 
 /* ---- factorization ------------------------------------------------------- */
@@ -309,6 +307,7 @@ static choice select_rank(const copts *o, lr_ctx *ctx, const lr_image *img, fact
                 t = kb;
                 if (t == bad) {
                     double best = VER(kb);
+                    free(v); /* leak-checked builds count memory at exit */
                     cli_die(cc, EXIT_USAGE, "--psnr %g cannot be reached with --bits %d: the "
                             "full rank %lld gives %.2f dB; lower the target%s", o->psnr,
                             o->bits, (long long)kb, best,

@@ -47,9 +47,7 @@ static void check_paths(const cli_common *cc, const char *in, const char *out)
     char buf[4096];
     snprintf(buf, sizeof buf, "%s", out);
     const char *dir = dirname(buf);
-    if (access(dir, W_OK) != 0)
-        cli_die(cc, EXIT_USAGE, "cannot write into folder '%s' (%s); check that it exists and "
-                "is writable", dir, strerror(errno));
+    cli_probe_dir(cc, dir);
 }
 
 int cmd_decompress(int argc, char **argv)

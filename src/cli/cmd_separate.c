@@ -527,7 +527,9 @@ int cmd_separate(int argc, char **argv)
         {0, 0, 0, 0}};
     int c;
     optind = 1;
+    opterr = 0; /* our own message names the bad option */
     while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+        if (c == '?') cli_unknown_option(&cc, argv);
         if (cli_common_opt(&cc, c, optarg, usage)) continue;
         switch (c) {
         case 'o': so.outdir = optarg; break;

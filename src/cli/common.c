@@ -1,5 +1,6 @@
 /* common.c -- shared CLI plumbing: options, messages, progress, reports. */
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -237,4 +238,29 @@ int64_t cli_peak_rss(void)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return (int64_t)ru.ru_maxrss * 1024;
+}
+
+void cli_probe_dir(const cli_common *cc, const char *dir)
+{
+    /* Really create a file: access(W_OK) says yes to root even on /proc or
+     * a read-only file system.  (A full disk is found later, exit 1.) */
+    char probe[4200];
+    lr_ctx *ctx = lr_ctx_create();
+    lr_outfile *f = NULL;
+    if (!ctx) cli_die(cc, EXIT_RUNTIME, "out of memory");
+    lr_status s = lr_outfile_open(ctx, cli_path(probe, sizeof probe, dir, "probe"), &f);
+    lr_outfile_abort(f);
+    lr_ctx_destroy(ctx);
+    if (s != LR_OK)
+        cli_die(cc, EXIT_USAGE, "cannot write into folder '%s'; check that it exists and is "
+                "writable", dir);
+}
+
+_Noreturn void cli_unknown_option(const cli_common *cc, char **argv)
+{
+    if (optopt && optopt < 256 && optopt != '?')
+        cli_die(cc, EXIT_USAGE, "unknown option or missing value for '-%c'; see '%s --help'",
+                optopt, cc->prog);
+    cli_die(cc, EXIT_USAGE, "unknown option or missing value: '%s'; see '%s --help'",
+            argv[optind - 1], cc->prog);
 }

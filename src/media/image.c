@@ -106,18 +106,19 @@ static inline double sample(const unsigned char *row, size_t i, int bits)
 static void store_row(lr_image *img, int64_t y, const unsigned char *row,
                       int nin, int bits)
 {
-    const double inv = 1.0 / (bits == 16 ? 65535.0 : 255.0);
+    /* Divide (not multiply by 1/q): the same rounding as lr_image_quantize. */
+    const double den = bits == 16 ? 65535.0 : 255.0;
     for (int64_t x = 0; x < img->w; x++) {
         size_t i = (size_t)x * nin;
         double v[3];
         if (nin == 1) {
-            v[0] = sample(row, i, bits) * inv;
+            v[0] = sample(row, i, bits) / den;
         } else if (img->channels == 1) {
             /* ITU-R BT.601 luma */
             v[0] = (0.299 * sample(row, i, bits) + 0.587 * sample(row, i + 1, bits) +
-                    0.114 * sample(row, i + 2, bits)) * inv;
+                    0.114 * sample(row, i + 2, bits)) / den;
         } else {
-            for (int c = 0; c < 3; c++) v[c] = sample(row, i + c, bits) * inv;
+            for (int c = 0; c < 3; c++) v[c] = sample(row, i + c, bits) / den;
         }
         size_t o = (size_t)(y + x * img->plane[0].ld);
         for (int c = 0; c < img->channels; c++) {
@@ -151,6 +152,7 @@ typedef struct {
     FILE *fp;
     char msg[256];
     int nomem;
+    size_t cap;             /* largest single allocation libpng may make */
     png_structp png;
     png_infop info;
     unsigned char *buf;     /* one row, or the whole image when interlaced */
@@ -174,6 +176,9 @@ static void png_warn_fn(png_structp png, png_const_charp msg)
 static png_voidp png_malloc_fn(png_structp png, png_alloc_size_t size)
 {
     png_rd *st = png_get_mem_ptr(png);
+    /* libpng sizes some buffers from lengths in the file: refuse absurd ones
+     * (a NULL here becomes a format error, not an out-of-memory one). */
+    if (st->cap && size > st->cap) return NULL;
     void *p = lr__malloc(st->ctx, size, "PNG decoder");
     if (!p) st->nomem = 1;
     return p;
@@ -216,12 +221,17 @@ static lr_status read_png(lr_ctx *ctx, FILE *fp, const char *name, lr_dtype t,
     /* Our own cap is applied below; lift libpng's default 1e6 x 1e6 one so
      * that oversized images get our message. */
     png_set_user_limits(st->png, 0x7fffffff, 0x7fffffff);
+    /* A chunk length is attacker-controlled: cap what libpng may allocate
+     * for one ancillary chunk (image data is checked against max_pixels). */
+    png_set_chunk_malloc_max(st->png, (png_alloc_size_t)64 << 20);
+    st->cap = (size_t)64 << 20; /* before the header: chunk buffers only */
     png_read_info(st->png, st->info);
 
     png_uint_32 w, h;
     int depth, ctype, interlace;
     png_get_IHDR(st->png, st->info, &w, &h, &depth, &ctype, &interlace, NULL, NULL);
     if ((s = check_size(ctx, name, "PNG header", w, h, max_pixels)) != LR_OK) goto done;
+    st->cap += (size_t)w * 16; /* row buffers: at most 8 bytes a pixel, twice */
 
     int color = (ctype & PNG_COLOR_MASK_COLOR) != 0;
     int alpha = (ctype & PNG_COLOR_MASK_ALPHA) != 0 ||

@@ -326,6 +326,7 @@ static const unsigned char *get_vec(const unsigned char *p, int bits, int64_t n,
         prev = c;
         q[i] = (uint16_t)c;
         y[i * incy] = dequant(lo, step, c);
+        if (!isfinite(y[i * incy])) *bad = 1; /* offset + step * code can overflow */
     }
     return p + (bits / 8) * n;
 }
