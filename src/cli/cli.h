@@ -72,6 +72,10 @@ int cli_parse_int_list(const cli_common *cc, const char *opt, const char *s,
 
 /* Makes folder `dir` (one level) if missing; dies with exit 2 if it cannot. */
 void cli_make_outdir(const cli_common *cc, const char *dir);
+/* Input `in` must be a readable file (`kind` names it: "an image file"),
+ * output `out` must not be the input or a folder, and its folder must be
+ * writable; otherwise dies with exit 2. */
+void cli_check_paths(const cli_common *cc, const char *kind, const char *in, const char *out);
 /* Dies with exit 2 unless a file can really be written in dir. */
 void cli_probe_dir(const cli_common *cc, const char *dir);
 /* Joins dir and name into buf. */

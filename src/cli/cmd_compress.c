@@ -90,23 +90,6 @@ typedef struct {
 } copts;
 
 /* ---- paths --------------------------------------------------------------- */
-static void check_paths(const cli_common *cc, const char *in, const char *out)
-{
-    struct stat si, so;
-    if (stat(in, &si) != 0)
-        cli_die(cc, EXIT_USAGE, "cannot read '%s' (%s)", in, strerror(errno));
-    if (S_ISDIR(si.st_mode)) cli_die(cc, EXIT_USAGE, "'%s' is a folder, not an image file", in);
-    int exists = stat(out, &so) == 0;
-    if (!strcmp(in, out) || (exists && so.st_dev == si.st_dev && so.st_ino == si.st_ino))
-        cli_die(cc, EXIT_USAGE, "the output '%s' is the input file; choose another output name",
-                out);
-    if (exists && S_ISDIR(so.st_mode))
-        cli_die(cc, EXIT_USAGE, "the output '%s' is a folder; give a file name", out);
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", out);
-    const char *dir = dirname(buf);
-    cli_probe_dir(cc, dir);
-}
 
 /* ---- factorization ------------------------------------------------------- */
 typedef struct {
@@ -617,7 +600,7 @@ int cmd_compress(int argc, char **argv)
     if (nsel > 1)
         cli_die(cc, EXIT_USAGE, "give only one of -k, --energy, --psnr and --sweep");
     if (!o.out) cli_die(cc, EXIT_USAGE, "no output: give -o PATH");
-    check_paths(cc, o.in, o.out);
+    cli_check_paths(cc, "an image file", o.in, o.out);
 
     double t0 = cli_now();
     lr_ctx *ctx = cli_ctx(cc);

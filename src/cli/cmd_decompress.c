@@ -32,23 +32,6 @@ static const char usage[] =
 
 enum { OPT_MAXPIX = 2101 };
 
-static void check_paths(const cli_common *cc, const char *in, const char *out)
-{
-    struct stat si, so;
-    if (stat(in, &si) != 0)
-        cli_die(cc, EXIT_USAGE, "cannot read '%s' (%s)", in, strerror(errno));
-    if (S_ISDIR(si.st_mode)) cli_die(cc, EXIT_USAGE, "'%s' is a folder, not a .lrz file", in);
-    int exists = stat(out, &so) == 0;
-    if (!strcmp(in, out) || (exists && so.st_dev == si.st_dev && so.st_ino == si.st_ino))
-        cli_die(cc, EXIT_USAGE, "the output '%s' is the input file; choose another output name",
-                out);
-    if (exists && S_ISDIR(so.st_mode))
-        cli_die(cc, EXIT_USAGE, "the output '%s' is a folder; give a file name", out);
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", out);
-    const char *dir = dirname(buf);
-    cli_probe_dir(cc, dir);
-}
 
 int cmd_decompress(int argc, char **argv)
 {
@@ -83,7 +66,7 @@ int cmd_decompress(int argc, char **argv)
                 argv[optind + 1]);
     const char *in = argv[optind];
     if (!out) cli_die(cc, EXIT_USAGE, "no output: give -o OUT.png");
-    check_paths(cc, in, out);
+    cli_check_paths(cc, "a .lrz file", in, out);
 
     double t0 = cli_now();
     lr_ctx *ctx = cli_ctx(cc);

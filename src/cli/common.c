@@ -1,5 +1,6 @@
 /* common.c -- shared CLI plumbing: options, messages, progress, reports. */
 #include <errno.h>
+#include <libgen.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
@@ -263,4 +264,21 @@ _Noreturn void cli_unknown_option(const cli_common *cc, char **argv)
                 optopt, cc->prog);
     cli_die(cc, EXIT_USAGE, "unknown option or missing value: '%s'; see '%s --help'",
             argv[optind - 1], cc->prog);
+}
+
+void cli_check_paths(const cli_common *cc, const char *kind, const char *in, const char *out)
+{
+    struct stat si, so;
+    if (stat(in, &si) != 0)
+        cli_die(cc, EXIT_USAGE, "cannot read '%s' (%s)", in, strerror(errno));
+    if (S_ISDIR(si.st_mode)) cli_die(cc, EXIT_USAGE, "'%s' is a folder, not %s", in, kind);
+    int exists = stat(out, &so) == 0;
+    if (!strcmp(in, out) || (exists && so.st_dev == si.st_dev && so.st_ino == si.st_ino))
+        cli_die(cc, EXIT_USAGE, "the output '%s' is the input file; choose another output name",
+                out);
+    if (exists && S_ISDIR(so.st_mode))
+        cli_die(cc, EXIT_USAGE, "the output '%s' is a folder; give a file name", out);
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", out);
+    cli_probe_dir(cc, dirname(buf));
 }
