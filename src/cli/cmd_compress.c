@@ -544,13 +544,7 @@ int cmd_compress(int argc, char **argv)
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "k:o:h", longopts, NULL)) != -1) {
-        if (c == '?') {
-            if (optopt > 0 && optopt < 128)
-                cli_die(cc, EXIT_USAGE, "option -%c is unknown or needs a value; see '%s "
-                        "--help'", optopt, cc->prog);
-            cli_die(cc, EXIT_USAGE, "option '%s' is unknown or needs a value; see '%s --help'",
-                    argv[optind - 1], cc->prog);
-        }
+        if (c == '?') cli_unknown_option(cc, argv);
         if (cli_common_opt(&o.cc, c, optarg, usage)) continue;
         switch (c) {
         case 'k':

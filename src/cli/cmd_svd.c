@@ -287,11 +287,7 @@ int cmd_svd(int argc, char **argv)
             cli_die(&cc, EXIT_USAGE, "option '%s' needs a value; see 'lowrank svd --help'",
                     argv[optind - 1]);
         case '?':
-            if (optopt && optopt < 256)
-                cli_die(&cc, EXIT_USAGE, "unknown option '-%c'; see 'lowrank svd --help'",
-                        optopt);
-            cli_die(&cc, EXIT_USAGE, "unknown option '%s'; see 'lowrank svd --help'",
-                    argv[optind - 1]);
+            cli_unknown_option(&cc, argv);
         default:
             if (!cli_common_opt(&cc, c, optarg, usage))
                 cli_die(&cc, EXIT_USAGE, "unhandled option; see 'lowrank svd --help'");

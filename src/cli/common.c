@@ -259,10 +259,10 @@ void cli_probe_dir(const cli_common *cc, const char *dir)
 
 _Noreturn void cli_unknown_option(const cli_common *cc, char **argv)
 {
-    if (optopt && optopt < 256 && optopt != '?')
-        cli_die(cc, EXIT_USAGE, "unknown option or missing value for '-%c'; see '%s --help'",
+    if (optopt > 0 && optopt < 128)
+        cli_die(cc, EXIT_USAGE, "option -%c is unknown or needs a value; see '%s --help'",
                 optopt, cc->prog);
-    cli_die(cc, EXIT_USAGE, "unknown option or missing value: '%s'; see '%s --help'",
+    cli_die(cc, EXIT_USAGE, "option '%s' is unknown or needs a value; see '%s --help'",
             argv[optind - 1], cc->prog);
 }
 
