@@ -7,6 +7,8 @@
  *            block-Krylov SVD
  *   rpca.h   robust PCA (principal component pursuit) and the low-rank
  *            background model, foreground masks
+ *   sparse.h compressed sparse row matrices and their operator
+ *   nmf.h    non-negative matrix factorization
  *   media.h  .npy files, PNG/JPEG images, .lrz compressed images, video
  */
 #ifndef LOWRANK_H
@@ -15,6 +17,8 @@
 #include "lowrank/mat.h"
 #include "lowrank/svd.h"
 #include "lowrank/rpca.h"
+#include "lowrank/sparse.h"
+#include "lowrank/nmf.h"
 #include "lowrank/media.h"
 #endif
 
