@@ -7,6 +7,9 @@
  * relative error ||A - U S Vt||_F / ||A||_F is then computed here,
  * independently of the library's own estimate, by one blocked pass over A
  * in double precision (the library's estimate is printed beside it).
+ * --error-seeds N also computes the error for seeds seed .. seed+N-1: one
+ * draw's error differs from another's by ~1e-5 relative, so comparisons
+ * with a peer are made between means over the same number of draws.
  *
  * usage: bench_rsvd MATRIX.npy [options]     (--help lists them)
  * Prints one JSON line on stdout:
@@ -41,6 +44,7 @@ static void usage(FILE *f)
         "  --method X        randomized|krylov|exact (default randomized)\n"
         "  --dtype X         f32|f64|file: compute precision (default file)\n"
         "  --repeat N        timed runs, best kept (default 3)\n"
+        "  --error-seeds N   also the error of N draws (seeds seed..seed+N-1)\n"
         "  --seed N          random seed (default 0)\n"
         "  --threads N       threads (default 0 = all cores)\n"
         "  -h, --help        this help\n");
@@ -139,14 +143,15 @@ int main(int argc, char **argv)
 {
     lr_svd_opts o;
     lr_svd_opts_default(&o);
-    int want = 0, repeat = 3, threads = 0;
+    int want = 0, repeat = 3, threads = 0, err_seeds = 1;
     const char *norm_name = "auto", *method_name = "randomized";
-    enum { O_NORM = 1000, O_METHOD, O_DTYPE, O_REPEAT, O_SEED, O_THREADS };
+    enum { O_NORM = 1000, O_METHOD, O_DTYPE, O_REPEAT, O_SEED, O_THREADS, O_ERRSEEDS };
     static const struct option lo[] = {
         {"normalizer", required_argument, 0, O_NORM},
         {"method", required_argument, 0, O_METHOD},
         {"dtype", required_argument, 0, O_DTYPE},
         {"repeat", required_argument, 0, O_REPEAT},
+        {"error-seeds", required_argument, 0, O_ERRSEEDS},
         {"seed", required_argument, 0, O_SEED},
         {"threads", required_argument, 0, O_THREADS},
         {"help", no_argument, 0, 'h'},
@@ -188,6 +193,7 @@ int main(int argc, char **argv)
             }
             break;
         case O_REPEAT: repeat = (int)parse_long("--repeat", optarg, 1, 1000); break;
+        case O_ERRSEEDS: err_seeds = (int)parse_long("--error-seeds", optarg, 1, 1000); break;
         case O_SEED: o.seed = (uint64_t)parse_long("--seed", optarg, 0, 0x7fffffffL); break;
         case O_THREADS: threads = (int)parse_long("--threads", optarg, 0, 4096); break;
         case 'h': usage(stdout); return 0;
@@ -253,6 +259,26 @@ int main(int argc, char **argv)
     double t2 = now();
     double err = rel_error(&A, &U, S, &Vt, k);
     double err_s = now() - t2;
+    /* Further draws: same options, seeds seed+1 .. seed+err_seeds-1. */
+    double *errs = calloc((size_t)err_seeds, sizeof *errs);
+    if (!errs) {
+        fprintf(stderr, "bench_rsvd: out of memory\n");
+        return 1;
+    }
+    errs[0] = err;
+    for (int e = 1; e < err_seeds; e++) {
+        lr_svd_opts oe = o;
+        oe.seed = o.seed + (uint64_t)e;
+        lr_svd *re = NULL;
+        if (lr_svd_dense(ctx, &A, &oe, &re)) {
+            fprintf(stderr, "bench_rsvd: lr_svd_dense (seed %llu): %s\n",
+                    (unsigned long long)oe.seed, lr_ctx_errmsg(ctx));
+            return 1;
+        }
+        lr_mat Ue = lr_svd_u(re), Vte = lr_svd_vt(re);
+        errs[e] = rel_error(&A, &Ue, lr_svd_s(re), &Vte, lr_svd_rank(re));
+        lr_svd_destroy(re);
+    }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
 
@@ -271,8 +297,11 @@ int main(int argc, char **argv)
            (double)ru.ru_maxrss * 1024.0 / 1e6,
            (double)(A.rows * A.cols) * (double)lr_dtype_size(A.dtype) / 1e6);
     for (int64_t i = 0; i < k; i++) printf("%s%.9g", i ? ", " : "", S[i]);
+    printf("], \"rel_err_seeds\": [");
+    for (int e = 0; e < err_seeds; e++) printf("%s%.17g", e ? ", " : "", errs[e]);
     printf("]}\n");
 
+    free(errs);
     free(times);
     lr_svd_destroy(res);
     lr_mat_free(ctx, &A);

@@ -115,6 +115,8 @@ def main():
     ap.add_argument("--seed", type=int, default=0, help="random_state (default 0)")
     ap.add_argument("--dtype", default="f32,f64", help="f32, f64 or both (default)")
     ap.add_argument("--repeat", type=int, default=3, help="timed runs, best kept (3)")
+    ap.add_argument("--error-seeds", type=int, default=1,
+                    help="also the error of N draws (random_state seed..seed+N-1)")
     ap.add_argument("--optimum", action="store_true",
                     help="also print the optimum error from the full SVD")
     ap.add_argument("--recompute-optimum", action="store_true",
@@ -145,6 +147,13 @@ def main():
                                       random_state=a.seed)
             times.append(time.perf_counter() - t0)
         err = rel_error(A, U, S, Vt)
+        errs = [err]
+        for e in range(1, max(1, a.error_seeds)):
+            Ue, Se, Vte = randomized_svd(A, a.k, n_oversamples=a.p, n_iter=a.q,
+                                         power_iteration_normalizer=a.normalizer,
+                                         random_state=a.seed + e)
+            errs.append(rel_error(A, Ue, Se, Vte))
+            del Ue, Se, Vte
         print(json.dumps({"bench": "rsvd", "impl": "sklearn", "dtype": d,
                           "matrix": os.path.abspath(path),
                           "rows": A.shape[0], "cols": A.shape[1],
@@ -153,7 +162,7 @@ def main():
                           "out_dtype": str(U.dtype),
                           "time_s": round(min(times), 4),
                           "times_s": [round(t, 4) for t in times],
-                          "rel_err": err,
+                          "rel_err": err, "rel_err_seeds": errs,
                           "sigma": [float(x) for x in S]}), flush=True)
         del A, U, S, Vt
     if a.optimum:

@@ -4,7 +4,8 @@
 #
 # Sections (default: all, in this order):
 #   stream   STREAM triad bandwidth (bench_stream): the memory floor
-#   rsvd     randomized SVD of the vtest matrix 76,800 x 795, f32 and f64:
+#   rsvd     randomized SVD of the vtest matrix 76,800 x 795, f32 and f64
+#            (time: best of 3; error: mean over 8 seeds on both sides):
 #            bench_rsvd vs scikit-learn's randomized_svd (peer_rsvd.py),
 #            optimum error from NumPy's full SVD, bandwidth floor
 #   images   lowrank compress/decompress on camera and ascent (512x512) at
@@ -30,7 +31,7 @@
 set -uo pipefail
 
 if [ $# -lt 1 ] || [ "$1" = -h ] || [ "$1" = --help ]; then
-    sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
     [ $# -lt 1 ] && exit 2 || exit 0
 fi
 here=$(cd "$(dirname "$0")" && pwd)
@@ -126,13 +127,13 @@ if want rsvd; then
         for d in f32 f64; do
             if [ ! -x "$build/bench_rsvd" ]; then
                 echo "{\"bench\": \"rsvd\", \"impl\": \"lowrank\", \"dtype\": \"$d\", \"error\": \"not available: bench_rsvd is not built\"}" >>"$results"
-            elif ! collect rsvd "$build/bench_rsvd" "${stem}_$d.npy" -k 10 -p 10 -q 4 --repeat 3; then
+            elif ! collect rsvd "$build/bench_rsvd" "${stem}_$d.npy" -k 10 -p 10 -q 4 --repeat 3 --error-seeds 8; then
                 why=$(tail -n 1 "$out/rsvd.log" | tr '"' "'")
                 echo "{\"bench\": \"rsvd\", \"impl\": \"lowrank\", \"dtype\": \"$d\", \"error\": \"not available: bench_rsvd failed: $why\"}" >>"$results"
             fi
         done
         if have_py sklearn; then
-            collect peer_rsvd peer "$here/peer_rsvd.py" "${stem}_f32.npy" -k 10 -p 10 -q 4 \
+            collect peer_rsvd peer "$here/peer_rsvd.py" "${stem}_f32.npy" -k 10 -p 10 -q 4 --error-seeds 8 \
                 --repeat 3 --optimum || na "peer_rsvd.py failed: $(tail -n 2 "$out/peer_rsvd.log")"
         else
             na "scikit-learn peer: python3-sklearn missing (scripts/deps.sh bench)"
