@@ -1,4 +1,5 @@
 /* ctx.c -- the context: error slot, callbacks, threads, allocator. */
+#include <sys/mman.h>
 #include "internal.h"
 #include <errno.h>
 #include <stdio.h>
@@ -135,6 +136,9 @@ size_t lr__bytes(int64_t n, int64_t m, size_t size)
     return nm * size;
 }
 
+#define HUGE_PAGE ((size_t)2 << 20)
+#define HUGE_MIN ((size_t)16 << 20)
+
 void *lr__malloc(lr_ctx *ctx, size_t size, const char *what)
 {
     if (size == SIZE_MAX) {
@@ -145,6 +149,16 @@ void *lr__malloc(lr_ctx *ctx, size_t size, const char *what)
     void *p;
     if (ctx && ctx->alloc.malloc_fn) {
         p = ctx->alloc.malloc_fn(ctx->alloc.user, size);
+    } else if (size >= HUGE_MIN) {
+        /* Big matrices on 2 MiB pages where the kernel offers them
+         * (transparent huge pages in "madvise" mode): a pass over a row band
+         * touches one page per column, and 4 KiB pages would cost a TLB miss
+         * for nearly every column segment. */
+        size_t rounded = (size + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+        p = rounded < size ? NULL : aligned_alloc(HUGE_PAGE, rounded);
+#ifdef MADV_HUGEPAGE
+        if (p) (void)madvise(p, rounded, MADV_HUGEPAGE);
+#endif
     } else {
         size_t rounded = (size + 63) & ~(size_t)63; /* aligned_alloc wants a multiple */
         p = rounded < size ? NULL : aligned_alloc(64, rounded);

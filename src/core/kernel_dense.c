@@ -17,6 +17,10 @@
 #define PANEL_BYTES (512 * 1024)
 /* Below this many multiply-adds a parallel region costs more than it saves. */
 #define PAR_MIN_WORK (1 << 18)
+/* Row-vectorized fused kernel: cap on the per-thread lane-sum buffer
+ * (C x l vectors) and the L2 share of panel + lane sums. */
+#define RV_WIDE_BYTES (1.25 * 1024 * 1024)
+#define RV_L2_BYTES ((int64_t)1792 * 1024)
 
 k_chunks k_chunking(int64_t rows)
 {
@@ -198,14 +202,97 @@ static void rowmajor_to_cols(lr_dtype t, const void *R, int64_t lp, int64_t p, i
     }
 }
 
+/* k_dense_fused for a column-major A (rows = bands) with the row-vectorized
+ * kernel: each panel is packed column-major and padded with zero rows to a
+ * multiple of K_RV_ROWS, Y's rows are copied out column by column, and W's
+ * lane-wise partial sums live in one C x l-vector buffer per thread, summed
+ * across lanes into the chunk's partial at the end of each chunk. */
+static lr_status dense_fused_rv(lr_ctx *ctx, const lr_mat *A, const lr_mat *Z, lr_mat *Y,
+                                lr_mat *W, double *frob2)
+{
+    int64_t R = A->rows, C = A->cols, l = Z->cols;
+    k_chunks ch = k_chunking(R);
+    int nt = lr__threads(ctx);
+    size_t es = lr_dtype_size(A->dtype);
+    int64_t vl = 64 / (int64_t)es, lp = (l + vl - 1) / vl * vl, rows = K_RV_ROWS(A->dtype);
+    /* Panel and partial sums together should stay in L2 between the steps. */
+    int64_t P = (RV_L2_BYTES - C * l * 64) / (LR_MAX(C, 1) * (int64_t)es) / rows * rows;
+    P = LR_MAX(rows, LR_MIN(P, (ch.chunk + rows - 1) / rows * rows));
+    size_t one = lr__bytes(C, lp, es), wide = lr__bytes(C, l, 64);
+    char *part = lr__malloc(ctx, lr__bytes(ch.nchunk, 1, one), "fused pass partial sums");
+    char *Zt = lr__malloc(ctx, one, "fused pass");
+    char *ybuf = lr__malloc(ctx, lr__bytes(P * l, nt, es), "fused pass");
+    char *pbuf = lr__malloc(ctx, lr__bytes(P * C, nt, es), "fused pass panel");
+    char *wbuf = lr__malloc(ctx, lr__bytes(wide, nt, 1), "fused pass lane sums");
+    double *fro = lr__calloc(ctx, (size_t)ch.nchunk, sizeof(double), "norm partials");
+    if (!part || !Zt || !ybuf || !pbuf || !wbuf || !fro) {
+        lr__free(ctx, part), lr__free(ctx, Zt), lr__free(ctx, ybuf), lr__free(ctx, pbuf);
+        lr__free(ctx, wbuf), lr__free(ctx, fro);
+        return LR_ERR_NOMEM;
+    }
+    memset(Zt, 0, one);
+    for (int64_t c = 0; c < l; c++)
+        for (int64_t j = 0; j < C; j++) {
+            double v = lr_mat_get(Z, j, c);
+            if (es == 4) ((float *)Zt)[j * lp + c] = (float)v;
+            else ((double *)Zt)[j * lp + c] = v;
+        }
+    int par = (double)R * C * l > PAR_MIN_WORK && ch.nchunk > 1;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (par)
+    for (int64_t c = 0; c < ch.nchunk; c++) {
+        int64_t c0 = c * ch.chunk, c1 = LR_MIN(R, c0 + ch.chunk);
+        int tid = 0;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        char *Yc = ybuf + (size_t)tid * P * l * es, *pack = pbuf + (size_t)tid * P * C * es;
+        char *Ww = wbuf + (size_t)tid * wide;
+        memset(Ww, 0, wide);
+        double f = 0;
+        for (int64_t r0 = c0; r0 < c1; r0 += P) {
+            int64_t p = LR_MIN(P, c1 - r0), Pp = (p + rows - 1) / rows * rows;
+            const char *Ap = (const char *)A->data + (size_t)r0 * es;
+            for (int64_t j = 0; j < C; j++) {
+                memcpy(pack + (size_t)j * Pp * es, Ap + (size_t)j * A->ld * es, (size_t)p * es);
+                if (Pp > p) memset(pack + ((size_t)j * Pp + p) * es, 0, (size_t)(Pp - p) * es);
+            }
+            k_fusedrv_panel(A->dtype, pack, Pp, C, Zt, l, lp, Yc, Ww);
+            for (int64_t q = 0; q < l; q++)
+                memcpy((char *)Y->data + ((size_t)q * Y->ld + r0) * es,
+                       Yc + (size_t)q * Pp * es, (size_t)p * es);
+            if (frob2) f += sumsq(A->dtype, pack, (size_t)Pp * C);
+        }
+        k_fusedrv_reduce(A->dtype, Ww, C, l, lp, part + c * one);
+        fro[c] = f;
+    }
+    for (int64_t c = 1; c < ch.nchunk; c++) add_into(A->dtype, C * lp, 1, part + c * one, 0, part, 0);
+    for (int64_t q = 0; q < l; q++)
+        for (int64_t j = 0; j < C; j++) {
+            if (es == 4) ((float *)W->data)[j + q * W->ld] = ((float *)part)[j * lp + q];
+            else ((double *)W->data)[j + q * W->ld] = ((double *)part)[j * lp + q];
+        }
+    if (frob2) {
+        double s = 0;
+        for (int64_t c = 0; c < ch.nchunk; c++) s += fro[c];
+        *frob2 = s;
+    }
+    lr__free(ctx, part), lr__free(ctx, Zt), lr__free(ctx, ybuf), lr__free(ctx, pbuf);
+    lr__free(ctx, wbuf), lr__free(ctx, fro);
+    return LR_OK;
+}
+
 lr_status k_dense_fused(lr_ctx *ctx, const lr_mat *A, int at, const lr_mat *Z,
                         lr_mat *Y, lr_mat *W, double *frob2)
 {
     int64_t R = at ? A->cols : A->rows, C = at ? A->rows : A->cols, l = Z->cols;
-    k_chunks ch = k_chunking(R);
-    int nt = lr__threads(ctx);
     size_t es = lr_dtype_size(A->dtype);
     int64_t vl = 64 / (int64_t)es, lp = (l + vl - 1) / vl * vl;
+    /* Row bands with a sketch width that wastes vector lanes: the
+     * row-vectorized kernel, when its lane-wise partial sums stay small. */
+    if (!at && lp != l && (double)C * l * 64 <= RV_WIDE_BYTES)
+        return dense_fused_rv(ctx, A, Z, Y, W, frob2);
+    k_chunks ch = k_chunking(R);
+    int nt = lr__threads(ctx);
     /* Panel rows: the panel (P x C) should stay in L2 between the two steps. */
     int64_t P = PANEL_BYTES / (int64_t)(LR_MAX(C, 1) * es);
     P = LR_MAX(6, LR_MIN(P, ch.chunk));

@@ -1,0 +1,118 @@
+/* kernel_fusedrv_impl.h -- the row-vectorized fused panel kernel, written
+ * once and included by kernel_fused.c for float and for double (KF_T, KF_V,
+ * KF_NAME).  Used when the sketch width l is not a multiple of the vector
+ * length (l = 20 in float fills only 20 of 32 lanes of two vectors in the
+ * broadcast kernel of kernel_fused_impl.h).
+ *
+ * The panel is packed column-major, Ap (Pp x C, ld Pp), with Pp a multiple
+ * of KF_RB vectors (zero rows at the end), so vectors run down the rows:
+ *   step 1  Yc (Pp x l, column-major, ld Pp) = Ap Z: KF_RB row vectors times
+ *           CB broadcast entries of Zt = Z^T (C x lp, row-major) per column j;
+ *   step 2  Ww += Ap^T Yc lane-wise: Ww holds one vector per (j, c) whose
+ *           lanes are partial sums over rows i = lane (mod vector length);
+ *           summed across lanes once per chunk (kf_rv_reduce), so no
+ *           horizontal sums inside the loop.
+ * Every lane is useful work.  Fixed order of operations: the result depends
+ * only on the panel, never on the thread that ran it. */
+
+#define KF_VL ((int64_t)(64 / sizeof(KF_T)))
+
+#define KF_LOADV(v, p) memcpy(&(v), (p), sizeof(KF_V))
+
+#define KF_RV1(CB)                                                                       \
+    static inline __attribute__((always_inline)) void KF_NAME(rv1_##CB)(                   \
+        const KF_T *Ap, int64_t Pp, int64_t C, const KF_T *Zt, int64_t lp, int64_t c0,     \
+        KF_T *Yc)                                                                          \
+    {                                                                                      \
+        for (int64_t i = 0; i < Pp; i += KF_RB * KF_VL) {                                  \
+            KF_V acc[KF_RB][CB];                                                           \
+            memset(acc, 0, sizeof acc);                                                    \
+            for (int64_t j = 0; j < C; j++) {                                              \
+                const KF_T *a = Ap + j * Pp + i, *z = Zt + j * lp + c0;                    \
+                KF_V av[KF_RB];                                                            \
+                for (int r = 0; r < KF_RB; r++) KF_LOADV(av[r], a + r * KF_VL);         \
+                for (int c = 0; c < CB; c++) {                                             \
+                    KF_T s = z[c];                                                         \
+                    for (int r = 0; r < KF_RB; r++) acc[r][c] += av[r] * s;                \
+                }                                                                          \
+            }                                                                              \
+            for (int c = 0; c < CB; c++)                                                   \
+                for (int r = 0; r < KF_RB; r++)                                            \
+                    memcpy(Yc + (c0 + c) * Pp + i + r * KF_VL, &acc[r][c], sizeof(KF_V)); \
+        }                                                                                  \
+    }
+
+#define KF_RV2(JB, CB)                                                                   \
+    static inline __attribute__((always_inline)) void KF_NAME(rv2_##JB##_##CB)(            \
+        const KF_T *Ap, int64_t Pp, int64_t j, const KF_T *Yc, int64_t l, int64_t c0,      \
+        KF_V *Ww)                                                                          \
+    {                                                                                      \
+        KF_V acc[JB][CB];                                                                  \
+        for (int r = 0; r < JB; r++)                                                       \
+            for (int c = 0; c < CB; c++) acc[r][c] = Ww[(j + r) * l + c0 + c];             \
+        for (int64_t i = 0; i < Pp; i += KF_VL) {                                          \
+            KF_V av[JB], yv[CB];                                                           \
+            for (int r = 0; r < JB; r++) KF_LOADV(av[r], Ap + (j + r) * Pp + i);    \
+            for (int c = 0; c < CB; c++) KF_LOADV(yv[c], Yc + (c0 + c) * Pp + i);  \
+            for (int r = 0; r < JB; r++)                                                   \
+                for (int c = 0; c < CB; c++) acc[r][c] += av[r] * yv[c];                   \
+        }                                                                                  \
+        for (int r = 0; r < JB; r++)                                                       \
+            for (int c = 0; c < CB; c++) Ww[(j + r) * l + c0 + c] = acc[r][c];             \
+    }
+
+KF_RV1(1) KF_RV1(2) KF_RV1(3) KF_RV1(4) KF_RV1(5) KF_RV1(6) KF_RV1(7) KF_RV1(8)
+KF_RV2(4, 1) KF_RV2(4, 2) KF_RV2(4, 3) KF_RV2(4, 4) KF_RV2(4, 5)
+KF_RV2(1, 1) KF_RV2(1, 2) KF_RV2(1, 3) KF_RV2(1, 4) KF_RV2(1, 5)
+
+#define KF_RV2_CASES(JB)                                                          \
+    switch (cb) {                                                                  \
+    case 1: KF_NAME(rv2_##JB##_1)(Ap, Pp, j, Yc, l, c0, (KF_V *)Ww); break;        \
+    case 2: KF_NAME(rv2_##JB##_2)(Ap, Pp, j, Yc, l, c0, (KF_V *)Ww); break;        \
+    case 3: KF_NAME(rv2_##JB##_3)(Ap, Pp, j, Yc, l, c0, (KF_V *)Ww); break;        \
+    case 4: KF_NAME(rv2_##JB##_4)(Ap, Pp, j, Yc, l, c0, (KF_V *)Ww); break;        \
+    default: KF_NAME(rv2_##JB##_5)(Ap, Pp, j, Yc, l, c0, (KF_V *)Ww); break;       \
+    }
+
+KF_CLONES
+void KF_NAME(rv_panel)(const KF_T *Ap, int64_t Pp, int64_t C, const KF_T *Zt, int64_t l,
+                       int64_t lp, KF_T *Yc, void *Ww)
+{
+    for (int64_t c0 = 0; c0 < l; c0 += 8) {
+        switch (l - c0 >= 8 ? 8 : l - c0) {
+        case 1: KF_NAME(rv1_1)(Ap, Pp, C, Zt, lp, c0, Yc); break;
+        case 2: KF_NAME(rv1_2)(Ap, Pp, C, Zt, lp, c0, Yc); break;
+        case 3: KF_NAME(rv1_3)(Ap, Pp, C, Zt, lp, c0, Yc); break;
+        case 4: KF_NAME(rv1_4)(Ap, Pp, C, Zt, lp, c0, Yc); break;
+        case 5: KF_NAME(rv1_5)(Ap, Pp, C, Zt, lp, c0, Yc); break;
+        case 6: KF_NAME(rv1_6)(Ap, Pp, C, Zt, lp, c0, Yc); break;
+        case 7: KF_NAME(rv1_7)(Ap, Pp, C, Zt, lp, c0, Yc); break;
+        default: KF_NAME(rv1_8)(Ap, Pp, C, Zt, lp, c0, Yc); break;
+        }
+    }
+    for (int64_t c0 = 0; c0 < l; c0 += 5) {
+        int cb = l - c0 >= 5 ? 5 : (int)(l - c0);
+        int64_t j = 0;
+        for (; j + 4 <= C; j += 4) KF_RV2_CASES(4)
+        for (; j < C; j++) KF_RV2_CASES(1)
+    }
+}
+
+/* W (C x lp, row-major) = the lane sums of Ww (C x l vectors). */
+void KF_NAME(rv_reduce)(const void *Ww, int64_t C, int64_t l, int64_t lp, KF_T *W)
+{
+    const KF_V *w = (const KF_V *)Ww;
+    for (int64_t j = 0; j < C; j++)
+        for (int64_t c = 0; c < lp; c++) {
+            KF_T s = 0;
+            if (c < l)
+                for (int64_t q = 0; q < KF_VL; q++) s += w[j * l + c][q];
+            W[j * lp + c] = s;
+        }
+}
+
+#undef KF_RV1
+#undef KF_RV2
+#undef KF_RV2_CASES
+#undef KF_LOADV
+#undef KF_VL
