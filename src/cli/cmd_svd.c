@@ -331,6 +331,17 @@ int cmd_svd(int argc, char **argv)
     /* Refuse matrices larger than this machine's memory before allocating. */
     long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
     int64_t max_bytes = pages > 0 && psize > 0 ? (int64_t)pages * psize : 0;
+    /* The planned peak (README, "Peak memory"), refused from the header
+     * under --max-memory: exact about 6x the input; the others the input
+     * plus sketches, bases and factors of (m + n) x l elements. */
+    if (o.method == LR_SVD_EXACT) {
+        cli_mem_plan(&cc, ctx, 6, 0, "or --method randomized");
+    } else {
+        double l = fixed_acc ? (k_given ? (double)(o.k + o.block) : 0) : (double)(o.k + o.oversample);
+        double side = 8 * l + (fixed_acc ? 0 : (double)o.k);
+        if (o.method == LR_SVD_KRYLOV) side += l * (o.power_iters + 1);
+        cli_mem_plan(&cc, ctx, 1, side, NULL);
+    }
     lr_mat A;
     lr_status s = lr_npy_read(ctx, path, want, max_bytes, &A);
     if (s == LR_ERR_DATA)
