@@ -43,7 +43,7 @@ typedef struct cli_common {
     "  --quiet         no progress bar and no summary\n"                     \
     "  --max-memory SIZE  refuse inputs whose planned peak memory exceeds\n" \
     "                  SIZE (512M, 8G, 0.5T, 75%, unlimited); default: the\n"\
-    "                  memory available when the command starts\n"          \
+    "                  memory available (MemAvailable, cgroup, ulimit)\n"   \
     "  -h, --help      show this help\n"
 
 /* Handles a common option c with argument arg.  Returns 1 when handled,
