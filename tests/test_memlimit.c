@@ -8,6 +8,7 @@
  * the operations, the real peak of live bytes seen by a counting allocator
  * hook (the planned peak must not be below it). */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,18 +23,22 @@ typedef struct {
     int64_t live, peak, largest;
 } counter;
 
+static pthread_mutex_t c_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void *c_malloc(void *user, size_t size)
 {
     counter *c = user;
-    c->calls++;
-    if ((int64_t)size > c->largest) c->largest = (int64_t)size;
     /* 64 bytes in front keep the size (and the 64-byte alignment). */
     size_t rounded = (size + 64 + 63) & ~(size_t)63;
     unsigned char *p = aligned_alloc(64, rounded);
     if (!p) return NULL;
     memcpy(p, &size, sizeof size);
+    pthread_mutex_lock(&c_lock); /* threads may allocate too */
+    c->calls++;
+    if ((int64_t)size > c->largest) c->largest = (int64_t)size;
     c->live += (int64_t)size;
     if (c->live > c->peak) c->peak = c->live;
+    pthread_mutex_unlock(&c_lock);
     return p + 64;
 }
 
@@ -44,15 +49,19 @@ static void c_free(void *user, void *ptr)
     unsigned char *p = (unsigned char *)ptr - 64;
     size_t size;
     memcpy(&size, p, sizeof size);
+    pthread_mutex_lock(&c_lock);
     c->live -= (int64_t)size;
+    pthread_mutex_unlock(&c_lock);
     free(p);
 }
+
+static int g_threads = 1;
 
 static lr_ctx *counted_ctx(counter *c, int64_t limit)
 {
     memset(c, 0, sizeof *c);
     lr_ctx *ctx = lr_ctx_create();
-    lr_ctx_set_threads(ctx, 1);
+    lr_ctx_set_threads(ctx, g_threads);
     lr_allocator a = {c_malloc, c_free, c};
     lr_ctx_set_allocator(ctx, &a);
     lr_ctx_set_mem_limit(ctx, limit);
@@ -430,6 +439,12 @@ static lr_status run_op(lr_ctx *ctx, op_case *c)
     return s;
 }
 
+static int cancel_at_once(void *user, const char *stage, double frac, const char *detail)
+{
+    (void)user, (void)stage, (void)frac, (void)detail;
+    return 1;
+}
+
 static void operations(void)
 {
     lr_ctx *plain = lr_ctx_create();
@@ -473,11 +488,13 @@ static void operations(void)
               c->name, (long long)k.largest);
         lr_ctx_destroy(ctx);
         /* The plan: the smallest limit that is not refused at the start
-         * (bisection; refusals cost nothing). */
+         * (bisection; a run that gets past the check is cancelled at its
+         * first progress report, so each step is quick). */
         int64_t lo = 1, hi = (int64_t)1 << 40;
         while (hi - lo > 1) {
             int64_t mid = lo + (hi - lo) / 2;
             ctx = counted_ctx(&k, mid);
+            lr_ctx_set_progress(ctx, cancel_at_once, NULL);
             s = run_op(ctx, c);
             int refused_at_start = s == LR_ERR_NOMEM && lr_ctx_mem_refused(ctx) && k.peak < 4096;
             lr_ctx_destroy(ctx);
@@ -519,8 +536,12 @@ int main(void)
     check_api();
     printf("readers:\n");
     readers(dir);
-    printf("operations (planned peak vs. the real one):\n");
-    operations();
+    for (g_threads = 1; g_threads <= 2; g_threads++) {
+        printf("operations, %d thread%s (planned peak vs. the real one):\n", g_threads,
+               g_threads > 1 ? "s" : "");
+        operations();
+    }
+    g_threads = 1;
     tu_run(NULL, 0, "rm -rf '%s'", dir);
     return tu_done("test_memlimit");
 }
