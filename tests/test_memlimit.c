@@ -248,6 +248,14 @@ static lr_status read_under(const char *name, read_fn fn, void *arg, int64_t lim
     return s;
 }
 
+typedef struct { int64_t rows, cols; int planes; size_t es; } plan_seen;
+static int64_t plan_3x(void *user, int64_t rows, int64_t cols, int planes, size_t es)
+{
+    plan_seen *p = user;
+    p->rows = rows, p->cols = cols, p->planes = planes, p->es = es;
+    return 3 * rows * cols * planes * (int64_t)es + 7;
+}
+
 typedef struct { const void *buf; size_t len; const char *path; } npy_arg;
 static lr_status rd_npy(lr_ctx *ctx, void *arg)
 {
@@ -310,6 +318,26 @@ static void readers(const char *dir)
               LR_OK, "npy side 100");
     CHECK(read_under("npy plan +120 per side", rd_npy, &na, (int64_t)3 << 19, 1, 120, in,
                      "(1.7 x the 937.5 KiB input)") == LR_ERR_NOMEM, "npy side 120");
+    /* A plan function: called with the declared shape; its figure is the
+     * need (here 3 x the input + 7 bytes: 2,880,007). */
+    {
+        counter c;
+        plan_seen seen = {0};
+        for (int64_t lim = 2880006; lim <= 2880007; lim++) {
+            lr_ctx *ctx = counted_ctx(&c, lim);
+            lr_ctx_set_mem_plan_fn(ctx, plan_3x, &seen, "HINT");
+            lr_status s = rd_npy(ctx, &na);
+            CHECK(s == (lim == 2880007 ? LR_OK : LR_ERR_NOMEM), "plan fn, limit %lld: %s: %s",
+                  (long long)lim, lr_status_str(s), lr_ctx_errmsg(ctx));
+            CHECK(seen.rows == 400 && seen.cols == 300 && seen.planes == 1 && seen.es == 8,
+                  "plan fn saw %lld x %lld x %d of %zu bytes", (long long)seen.rows,
+                  (long long)seen.cols, seen.planes, seen.es);
+            /* lr_ctx_set_mem_plan replaces the function. */
+            lr_ctx_set_mem_plan(ctx, 1, 0, NULL);
+            if (lim == 2880006) CHECK(rd_npy(ctx, &na) == LR_OK, "plan fn not replaced");
+            lr_ctx_destroy(ctx);
+        }
+    }
     /* The file reader, the same. */
     char path[512];
     snprintf(path, sizeof path, "%s/m.npy", dir);
@@ -507,6 +535,14 @@ static void operations(void)
                (double)work / (double)real);
         CHECK(work >= real, "%s: planned %lld bytes on top of the input, but the call took %lld",
               c->name, (long long)work, (long long)real);
+        if (!c->rpca) { /* the public estimate is the plan */
+            lr_ctx *tc = lr_ctx_create();
+            lr_ctx_set_threads(tc, g_threads);
+            int64_t est = lr_svd_mem_estimate(tc, c->A.rows, c->A.cols, c->A.dtype, &c->o);
+            CHECK(est == work, "%s: lr_svd_mem_estimate %lld, plan %lld", c->name,
+                  (long long)est, (long long)work);
+            lr_ctx_destroy(tc);
+        }
         /* At the plan it runs to the end (nothing it allocates later is
          * refused); one byte below, it is refused. */
         ctx = counted_ctx(&k, plan);

@@ -129,6 +129,14 @@ LR_API int64_t lr_ctx_mem_limit(const lr_ctx *ctx);
  * limit". */
 LR_API void lr_ctx_set_mem_plan(lr_ctx *ctx, double per_input, double per_side,
                                 const char *hint);
+/* The same plan as a function of the declared shape, for peaks that are
+ * not a multiple of the input: fn returns the bytes needed in all (input
+ * included) for a rows x cols matrix of `planes` planes of elem_size-byte
+ * elements, or -1 when that overflows.  NULL goes back to the multiples. */
+typedef int64_t (*lr_mem_plan_fn)(void *user, int64_t rows, int64_t cols,
+                                  int planes, size_t elem_size);
+LR_API void lr_ctx_set_mem_plan_fn(lr_ctx *ctx, lr_mem_plan_fn fn, void *user,
+                                   const char *hint);
 /* Compares an estimate made by the caller with the limit: need bytes in
  * all, of which input bytes are the input (0 if not known), for `what`
  * (e.g. "'a.npy' (300 x 400 float64)").  LR_OK, or the refusal above. */

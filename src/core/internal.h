@@ -21,6 +21,8 @@ struct lr_ctx {
      * mem_per_side x (rows + cols) elements; hint ends refusals. */
     int64_t mem_limit;
     double mem_per_input, mem_per_side;
+    lr_mem_plan_fn mem_plan_fn;
+    void *mem_plan_user;
     char mem_hint[256];
     int mem_refused;       /* last failure was a refusal under the budget */
 };

@@ -131,6 +131,14 @@ void lr_ctx_set_mem_plan(lr_ctx *ctx, double per_input, double per_side, const c
 {
     ctx->mem_per_input = per_input > 0 && per_input < 1e6 ? per_input : 1.0;
     ctx->mem_per_side = per_side > 0 && per_side < 1e9 ? per_side : 0.0;
+    ctx->mem_plan_fn = NULL;
+    snprintf(ctx->mem_hint, sizeof ctx->mem_hint, "%s", hint ? hint : "");
+}
+
+void lr_ctx_set_mem_plan_fn(lr_ctx *ctx, lr_mem_plan_fn fn, void *user, const char *hint)
+{
+    ctx->mem_plan_fn = fn;
+    ctx->mem_plan_user = user;
     snprintf(ctx->mem_hint, sizeof ctx->mem_hint, "%s", hint ? hint : "");
 }
 
@@ -197,7 +205,9 @@ lr_status lr__mem_reader(lr_ctx *ctx, int64_t rows, int64_t cols, int planes, lr
     double e = (double)lr_dtype_size(t);
     double input = (double)rows * (double)cols * e * planes;
     double side = ctx->mem_per_side * ((double)rows + (double)cols) * e * planes;
-    int64_t need = plan_bytes(ctx->mem_per_input, input, side);
+    int64_t need = ctx->mem_plan_fn ? ctx->mem_plan_fn(ctx->mem_plan_user, rows, cols, planes,
+                                                       lr_dtype_size(t))
+                                    : plan_bytes(ctx->mem_per_input, input, side);
     if (need >= 0 && need <= have) return LR_OK;
     return refuse(ctx, what, need, input < 9.2e18 ? (int64_t)input : -1, have, 0);
 }

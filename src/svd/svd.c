@@ -272,6 +272,14 @@ double lr__svd_work_bytes(const lr_ctx *ctx, int64_t rows, int64_t cols, lr_dtyp
     return work;
 }
 
+int64_t lr_svd_mem_estimate(const lr_ctx *ctx, int64_t m, int64_t n, lr_dtype t,
+                            const lr_svd_opts *o)
+{
+    if (!o || m < 0 || n < 0 || !lr_dtype_size(t)) return -1;
+    double w = lr__svd_work_bytes(ctx, m, n, t, o, 0, NULL);
+    return w < 9e18 ? (int64_t)w : -1;
+}
+
 static lr_status plan_memory(lr_ctx *ctx, const lr_op *A, const lr_svd_opts *o, int warm)
 {
     const char *how;
