@@ -121,6 +121,17 @@ jpeg_size img.jpg zero.jpg 0 16
 printf 'YUV4MPEG2 W100000 H100000 F25:1 Ip C420jpeg\nFRAME\n' > huge.y4m
 head -c 300 /dev/zero >> huge.y4m
 printf 'YUV4MPEG2 W0 H0 F25:1 Ip C420jpeg\nFRAME\n' > zero.y4m
+# Memory limits: a valid 400 x 300 float64 matrix (960,000 bytes: over
+# --max-memory 1M once the SVD's workspace is planned), and a sparse file
+# (no disk used) holding a complete 2 x physical-memory matrix, refused by
+# the default limit (the memory available).
+{ npy "{'descr': '<f8', 'fortran_order': True, 'shape': (400, 300), }" 0
+  head -c 960000 /dev/zero | tr '\0' '\100'; } > mid.npy
+memkb=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
+side=$(awk -v kb="$memkb" 'BEGIN { printf "%d", sqrt(kb * 1024 * 2 / 8) + 1 }')
+# (Outside the work folder: the snapshots would read all of it.)
+npy "{'descr': '<f8', 'fortran_order': True, 'shape': ($side, $side), }" 0 > "$T/sparse.npy"
+truncate -s $((128 + side * side * 8)) "$T/sparse.npy"
 echo "old result" > existing.lrz
 echo "old picture" > existing.png
 mkdir outdir && echo "old U" > outdir/U.npy
@@ -211,6 +222,19 @@ case_ 2 "--bogus"                      svd A.npy --bogus -o outdir
 case_ 2 "nodir/sub"                    svd A.npy -o nodir/sub
 case_ 2 "/proc/lowrank-x"              svd A.npy -o /proc/lowrank-x
 case_ 2 "A.npy|not a folder"           svd A.npy -o A.npy
+# --max-memory (every subcommand): refused from the header, before the data
+# are allocated, naming the need, the limit and what to do.
+case_ 2 "mid.npy|400 x 300|needs 2.8 MiB|limit is 1.0 MiB|--max-memory" \
+                                       svd mid.npy -o outdir --max-memory 1M
+case_ 2 "mid.npy|x the 937.5 KiB input|--method randomized" \
+                                       svd mid.npy -o outdir --method exact --max-memory 4M
+case_ 2 "sparse.npy|$side x $side|available|--max-memory" \
+                                       svd "$T/sparse.npy" -o outdir
+case_ 2 "--max-memory|'0'"             svd A.npy -o outdir --max-memory 0
+case_ 2 "--max-memory|-5G"             svd A.npy -o outdir --max-memory -5G
+case_ 2 "--max-memory|12Q"             svd A.npy -o outdir --max-memory 12Q
+case_ 2 "--max-memory|101%"            svd A.npy -o outdir --max-memory 101%
+case_ 2 "--max-memory|1e30"            svd A.npy -o outdir --max-memory 1e30
 
 # ============================================================================
 # lowrank compress IMAGE -o OUT.lrz
@@ -241,6 +265,11 @@ case_ 2 "img.png|input"                compress img.png -k 2 -o img.png
 case_ 2 "nodir"                        compress img.png -k 2 -o nodir/out.lrz
 case_ 2 "/proc"                        compress img.png -k 2 -o /proc/out.lrz
 case_ 2 "outdir|folder"                compress img.png -k 2 -o outdir
+case_ 2 "img.png|9 x 6 pixels|2.5 x|limit is 1.0 KiB" \
+                                       compress img.png -k 2 --max-memory 1K -o existing.lrz
+case_ 2 "img.png|4.0 x|--method randomized" \
+                                       compress img.png -k 2 --method exact --max-memory 2K -o existing.lrz
+case_ 2 "--max-memory|lots"            compress img.png -k 2 --max-memory lots -o existing.lrz
 
 # ============================================================================
 # lowrank decompress IN.lrz -o OUT.png
@@ -258,6 +287,9 @@ case_ 2 "x.lrz|input"                  decompress x.lrz -o x.lrz
 case_ 2 "nodir"                        decompress x.lrz -o nodir/out.png
 case_ 2 "outdir|folder"                decompress x.lrz -o outdir
 case_ 2 "/proc"                        decompress x.lrz -o /proc/out.png
+case_ 2 "x.lrz|pixel image|limit is 100 B" \
+                                       decompress x.lrz --max-memory 100 -o existing.png
+case_ 2 "--max-memory"                 decompress x.lrz --max-memory 1.5X -o existing.png
 
 # ============================================================================
 # lowrank separate VIDEO -o OUTDIR
@@ -284,6 +316,24 @@ case_ 2 "gt_bad"                       separate v.y4m --truth gt_bad -o sepout
 case_ 2 "existing.png|folder"          separate v.y4m -o existing.png
 case_ 2 "nodir"                        separate v.y4m -o nodir/sub
 case_ 2 "/proc"                        separate v.y4m -o /proc/lowrank-x
+case_ 2 "v.y4m|3 frames of 10x8|4.0 x|--scale 0.5 or --frames" \
+                                       separate v.y4m --max-memory 1K -o sepout
+case_ 2 "v.y4m|2.6 x|limit is 2.0 KiB" separate v.y4m --method svd --max-memory 2K -o sepout
+case_ 2 "robust PCA|80 x 3|--max-memory" separate v.y4m --max-memory 4K -o sepout
+case_ 2 "--max-memory"                 separate v.y4m --max-memory '' -o sepout
+
+# The same inputs pass with a larger limit (outputs in a folder of their own).
+mkdir "$T/memok"
+pass_case() {
+    if "$BIN" "$@" --quiet > /dev/null 2> "$T/stderr.ok"; then ok
+    else bad "lowrank $*: should pass: $(cat "$T/stderr.ok")"; fi
+}
+pass_case svd mid.npy -o "$T/memok/svd" --max-memory 64M
+pass_case svd mid.npy -o "$T/memok/svd" --method exact --max-memory 0.5G
+pass_case compress img.png -k 2 --max-memory 1M -o "$T/memok/x.lrz"
+pass_case decompress x.lrz --max-memory 211 -o "$T/memok/x.png"
+pass_case separate v.y4m --max-memory 75% -o "$T/memok/sep"
+pass_case separate v.y4m --max-memory unlimited --method svd -o "$T/memok/sep2"
 
 # ============================================================================
 # Runtime failures: a write that fails part-way (file-size limit, as a full

@@ -97,6 +97,57 @@ LR_API int lr_ctx_threads(const lr_ctx *ctx);
  * memory must be freed by the allocator that gave it. */
 LR_API void lr_ctx_set_allocator(lr_ctx *ctx, const lr_allocator *a);
 
+/* ---- Memory budget -----------------------------------------------------
+ * Bytes this process can allocate now: the smallest of MemAvailable
+ * (/proc/meminfo), the cgroup (v2 or v1) memory limit minus its usage, and
+ * RLIMIT_AS / RLIMIT_DATA; -1 when unknown.  A snapshot, not a promise. */
+LR_API int64_t lr_mem_available(void);
+/* Physical memory, capped by the cgroup limit; -1 when unknown. */
+LR_API int64_t lr_mem_total(void);
+
+/* The context's memory limit: LR_MEM_UNLIMITED (the default), a number of
+ * bytes, or LR_MEM_AVAILABLE (what lr_mem_available() reports at each
+ * check).  With a limit the library refuses, before allocating, work that
+ * would not fit -- LR_ERR_NOMEM, lr_ctx_mem_refused() true, and a message
+ * "WHAT needs 7.3 GiB (4.2 x the 1.7 GiB input), 3.1 GiB available; HINT":
+ *  - the readers (lr_npy_read, lr_image_read, lr_lrz_read, lr_video_read)
+ *    compare the plan below with the limit from the header, before the data
+ *    are allocated;
+ *  - lr_svd_* and lr_rpca_compute compare their workspace (plus the input,
+ *    for a byte limit) before allocating it;
+ *  - every single allocation of 64 MiB or more is compared too.
+ * Memory the caller holds outside the library is not counted. */
+#define LR_MEM_UNLIMITED 0
+#define LR_MEM_AVAILABLE (-1)
+LR_API void lr_ctx_set_mem_limit(lr_ctx *ctx, int64_t bytes);
+LR_API int64_t lr_ctx_mem_limit(const lr_ctx *ctx);
+/* The caller's plan for what it reads next: its peak will be per_input x
+ * the matrix a reader allocates (input included) plus per_side x
+ * (rows + cols) elements per plane (low-rank factors).  Default 1, 0: the
+ * reader refuses only an input that alone exceeds the limit.  hint (copied,
+ * may be NULL) ends every refusal, e.g. "use --max-memory to raise the
+ * limit". */
+LR_API void lr_ctx_set_mem_plan(lr_ctx *ctx, double per_input, double per_side,
+                                const char *hint);
+/* The same plan as a function of the declared shape, for peaks that are
+ * not a multiple of the input: fn returns the bytes needed in all (input
+ * included) for a rows x cols matrix of `planes` planes of elem_size-byte
+ * elements, or -1 when that overflows.  NULL goes back to the multiples. */
+typedef int64_t (*lr_mem_plan_fn)(void *user, int64_t rows, int64_t cols,
+                                  int planes, size_t elem_size);
+LR_API void lr_ctx_set_mem_plan_fn(lr_ctx *ctx, lr_mem_plan_fn fn, void *user,
+                                   const char *hint);
+/* Compares an estimate made by the caller with the limit: need bytes in
+ * all, of which input bytes are the input (0 if not known), for `what`
+ * (e.g. "'a.npy' (300 x 400 float64)").  LR_OK, or the refusal above. */
+LR_API lr_status lr_mem_check(lr_ctx *ctx, int64_t need, int64_t input,
+                              const char *what);
+/* Non-zero when the last failure on ctx was a refusal under the memory
+ * limit (nothing too large was attempted), zero for a failed allocation. */
+LR_API int lr_ctx_mem_refused(const lr_ctx *ctx);
+/* "1.5 GiB", "512.0 MiB", "900 B" into buf (returns buf). */
+LR_API const char *lr_mem_format(char *buf, size_t n, int64_t bytes);
+
 #ifdef __cplusplus
 }
 #endif

@@ -107,6 +107,12 @@ LR_API void lr_svd_opts_default(lr_svd_opts *o);
  * sentence that says what is wrong (static storage or stored in o). */
 LR_API const char *lr_svd_opts_check(const lr_svd_opts *o, int64_t m,
                                      int64_t n);
+/* Bytes lr_svd_dense / lr_svd_compute plan to allocate on top of an m x n
+ * input of type t with these options and ctx's thread count (an upper
+ * estimate: sketches, bases, the kernels' buffers, LAPACK's workspace, the
+ * result).  This is what they compare with the memory limit (core.h). */
+LR_API int64_t lr_svd_mem_estimate(const lr_ctx *ctx, int64_t m, int64_t n,
+                                   lr_dtype t, const lr_svd_opts *o);
 
 /* ---- Results ---------------------------------------------------------- */
 typedef struct lr_svd lr_svd;

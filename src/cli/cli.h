@@ -16,6 +16,8 @@ typedef struct cli_common {
     int threads;     /* 0 = all cores */
     bool json;       /* machine-readable report on stdout */
     bool quiet;      /* no progress, no human summary */
+    int64_t max_memory; /* --max-memory: bytes, LR_MEM_AVAILABLE (default) or
+                           LR_MEM_UNLIMITED */
     const char *prog; /* "lowrank svd" */
 } cli_common;
 
@@ -25,18 +27,23 @@ typedef struct cli_common {
 #define CLI_OPT_THREADS 1002
 #define CLI_OPT_JSON 1003
 #define CLI_OPT_QUIET 1004
+#define CLI_OPT_MAXMEM 1005
 #define CLI_OPT_HELP 'h'
 #define CLI_COMMON_LONGOPTS                                   \
     {"seed", required_argument, 0, CLI_OPT_SEED},             \
     {"threads", required_argument, 0, CLI_OPT_THREADS},       \
     {"json", no_argument, 0, CLI_OPT_JSON},                   \
     {"quiet", no_argument, 0, CLI_OPT_QUIET},                 \
+    {"max-memory", required_argument, 0, CLI_OPT_MAXMEM},     \
     {"help", no_argument, 0, CLI_OPT_HELP}
 #define CLI_COMMON_HELP                                                      \
     "  --seed N        random seed (default 0); same seed, same bits\n"      \
     "  --threads N     threads to use (default: all cores)\n"                \
     "  --json          print a machine-readable report on stdout\n"          \
     "  --quiet         no progress bar and no summary\n"                     \
+    "  --max-memory SIZE  refuse inputs whose planned peak memory exceeds\n" \
+    "                  SIZE (512M, 8G, 0.5T, 75%, unlimited); default: the\n"\
+    "                  memory available (MemAvailable, cgroup, ulimit)\n"   \
     "  -h, --help      show this help\n"
 
 /* Handles a common option c with argument arg.  Returns 1 when handled,
@@ -46,8 +53,19 @@ int cli_common_opt(cli_common *cc, int c, const char *arg, const char *usage);
 void cli_common_init(cli_common *cc, const char *prog);
 /* After getopt_long returned '?' (with opterr = 0): names the option, exits 2. */
 _Noreturn void cli_unknown_option(const cli_common *cc, char **argv);
-/* A context set up from the common options (threads, progress bar). */
+/* A context set up from the common options (threads, progress bar, memory
+ * limit). */
 lr_ctx *cli_ctx(const cli_common *cc);
+/* "512M", "8G", "0.5T", "1048576", "2GiB", "75%" (of lr_mem_total()),
+ * "unlimited" -> bytes (LR_MEM_UNLIMITED for "unlimited"); dies with exit 2
+ * naming opt on anything else (0, negative, unknown suffix). */
+int64_t cli_parse_size(const cli_common *cc, const char *opt, const char *s);
+/* Declares the command's planned peak (see lr_ctx_set_mem_plan: per_input x
+ * the input matrix + per_side x (rows + cols) elements) so that the reader
+ * refuses a too-large input from its header; shrink names the command's
+ * options that make the input smaller (may be NULL). */
+void cli_mem_plan(const cli_common *cc, lr_ctx *ctx, double per_input, double per_side,
+                  const char *shrink);
 
 /* Prints "lowrank CMD: message" to stderr and exits with code. */
 _Noreturn void cli_die(const cli_common *cc, int code, const char *fmt, ...)

@@ -598,9 +598,14 @@ int cmd_compress(int argc, char **argv)
 
     double t0 = cli_now();
     lr_ctx *ctx = cli_ctx(cc);
+    /* The planned peak (README, "Peak memory"): exact 3.3x, randomized up to
+     * 2.4x the image in float32; refused from the header under --max-memory. */
+    if (o.method == M_EXACT) cli_mem_plan(cc, ctx, 4, 0, "or --method randomized");
+    else cli_mem_plan(cc, ctx, 2.5, 0, NULL);
     lr_image *img;
     cli_check(cc, ctx, lr_image_read(ctx, o.in, LR_F32, o.gray ? LR_IMAGE_GRAY : 0,
                                      o.max_pixels, &img));
+    cli_mem_plan(cc, ctx, 1, 0, NULL); /* later reads (JPEG comparison) count alone */
     const int64_t m = lr_image_height(img), n = lr_image_width(img);
     const int C = lr_image_channels(img);
     const int64_t mn = LR_MIN(m, n);

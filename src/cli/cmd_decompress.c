@@ -64,6 +64,8 @@ int cmd_decompress(int argc, char **argv)
 
     double t0 = cli_now();
     lr_ctx *ctx = cli_ctx(cc);
+    /* Peak: the reconstructed image in float32 plus the factors (1.05x). */
+    cli_mem_plan(cc, ctx, 1.1, 0, NULL);
     lr_lrz *z;
     cli_check(cc, ctx, lr_lrz_read(ctx, in, max_pixels, &z));
     lr_image *img;

@@ -595,6 +595,9 @@ int cmd_separate(int argc, char **argv)
     }
 
     lr_ctx *ctx = cli_ctx(&cc);
+    /* --max-memory: the planned peak (README, "Memory"), refused from the
+     * frame count and size before the matrix is allocated. */
+    cli_mem_plan(&cc, ctx, so.svd ? 2.6 : 4.0, 0, "--scale 0.5 or --frames");
     double t_start = cli_now(), t0;
 
     /* 1. Decode. */

@@ -226,6 +226,28 @@ static const char *human_bytes(char *buf, size_t n, double b)
     return buf;
 }
 
+/* The plan from the header: the options as they will be once the shape is
+ * known (k clamped to min(m, n), the fixed-accuracy cap), then the library's
+ * own estimate of the SVD on top of the input. */
+typedef struct { const lr_ctx *ctx; const lr_svd_opts *o; int k_given, fixed_acc; } plan_arg;
+
+static int64_t svd_plan(void *user, int64_t m, int64_t n, int planes, size_t es)
+{
+    const plan_arg *a = user;
+    (void)planes;
+    lr_svd_opts o = *a->o;
+    int64_t mn = m < n ? m : n;
+    if (mn <= 0) return 0;
+    if (o.k > mn) o.k = mn;
+    if (a->fixed_acc) {
+        o.max_rank = a->k_given ? o.k : 0;
+        if (o.block > mn) o.block = mn;
+    }
+    int64_t work = lr_svd_mem_estimate(a->ctx, m, n, es == 4 ? LR_F32 : LR_F64, &o);
+    double in = (double)m * (double)n * (double)es;
+    return work < 0 || in + (double)work > 9e18 ? -1 : (int64_t)in + work;
+}
+
 int cmd_svd(int argc, char **argv)
 {
     cli_common cc;
@@ -328,13 +350,15 @@ int cmd_svd(int argc, char **argv)
 
     double t_start = cli_now();
     lr_ctx *ctx = cli_ctx(&cc);
-    /* Refuse matrices larger than this machine's memory before allocating. */
-    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
-    int64_t max_bytes = pages > 0 && psize > 0 ? (int64_t)pages * psize : 0;
+    /* The planned peak (README, "Peak memory"): the input plus what the SVD
+     * plans on top of it for this shape (lr_svd_mem_estimate), refused from
+     * the header under --max-memory. */
+    plan_arg pa = {ctx, &o, k_given, fixed_acc};
+    lr_ctx_set_mem_plan_fn(ctx, svd_plan, &pa, o.method == LR_SVD_EXACT ?
+                           "use --max-memory to raise the limit or --method randomized" :
+                           "use --max-memory to raise the limit");
     lr_mat A;
-    lr_status s = lr_npy_read(ctx, path, want, max_bytes, &A);
-    if (s == LR_ERR_DATA)
-        cli_die(&cc, EXIT_USAGE, "%s (this machine's physical memory)", lr_ctx_errmsg(ctx));
+    lr_status s = lr_npy_read(ctx, path, want, 0, &A);
     cli_check(&cc, ctx, s);
     double t_read = cli_now() - t_start;
     int64_t m = A.rows, n = A.cols, mn = m < n ? m : n;

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <ctype.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -17,6 +19,7 @@ void cli_common_init(cli_common *cc, const char *prog)
 {
     memset(cc, 0, sizeof *cc);
     cc->prog = prog;
+    cc->max_memory = LR_MEM_AVAILABLE;
 }
 
 int cli_common_opt(cli_common *cc, int c, const char *arg, const char *usage)
@@ -30,6 +33,7 @@ int cli_common_opt(cli_common *cc, int c, const char *arg, const char *usage)
         return 1;
     case CLI_OPT_JSON: cc->json = true; return 1;
     case CLI_OPT_QUIET: cc->quiet = true; return 1;
+    case CLI_OPT_MAXMEM: cc->max_memory = cli_parse_size(cc, "--max-memory", arg); return 1;
     case CLI_OPT_HELP:
         fputs(usage, stdout);
         exit(EXIT_OK);
@@ -94,7 +98,68 @@ lr_ctx *cli_ctx(const cli_common *cc)
     lr_ctx_set_threads(ctx, cc->threads);
     lr_ctx_set_log(ctx, log_cb, (void *)cc);
     if (!cc->quiet && isatty(2)) lr_ctx_set_progress(ctx, progress_cb, NULL);
+    lr_ctx_set_mem_limit(ctx, cc->max_memory);
+    lr_ctx_set_mem_plan(ctx, 1, 0, "use --max-memory to raise the limit");
     return ctx;
+}
+
+void cli_mem_plan(const cli_common *cc, lr_ctx *ctx, double per_input, double per_side,
+                  const char *shrink)
+{
+    (void)cc;
+    char hint[256];
+    /* shrink: "--scale 0.5 or --frames" (options that make the input smaller,
+     * followed by "to shrink the input") or "or ..." (said as it is). */
+    if (shrink && !strncmp(shrink, "or ", 3))
+        snprintf(hint, sizeof hint, "use --max-memory to raise the limit %s", shrink);
+    else
+        snprintf(hint, sizeof hint, "use --max-memory to raise the limit%s%s%s",
+                 shrink ? ", " : "", shrink ? shrink : "", shrink ? " to shrink the input" : "");
+    lr_ctx_set_mem_plan(ctx, per_input, per_side, hint);
+}
+
+int64_t cli_parse_size(const cli_common *cc, const char *opt, const char *s)
+{
+    if (!strcasecmp(s, "unlimited") || !strcasecmp(s, "none")) return LR_MEM_UNLIMITED;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno || !isfinite(v) || v <= 0 || *s == '-' || *s == '+' || isspace((unsigned char)*s))
+        cli_die(cc, EXIT_USAGE, "%s expects a size such as 512M, 8G, 0.5T, 75%% or "
+                "'unlimited', got '%s'", opt, s);
+    double mult = 0;
+    int c = toupper((unsigned char)*end);
+    if (c == '%') {
+        int64_t total = lr_mem_total();
+        if (end[1])
+            cli_die(cc, EXIT_USAGE, "%s: unknown size '%s'; use a number with K, M, G or T "
+                    "(powers of 1024), a percentage of the memory, or 'unlimited'", opt, s);
+        if (v > 100)
+            cli_die(cc, EXIT_USAGE, "%s: a percentage must be at most 100%%, got '%s'", opt, s);
+        if (total <= 0)
+            cli_die(cc, EXIT_USAGE, "%s %s: the machine's memory is unknown; give a size such "
+                    "as 8G", opt, s);
+        mult = (double)total / 100;
+        end++;
+    } else {
+        const char *units = "BKMGT";
+        const char *u = c ? strchr(units, c) : NULL;
+        if (!c) mult = 1;
+        else if (u) {
+            mult = 1;
+            for (const char *q = units; q < u; q++) mult *= 1024;
+            end++;
+            /* "8G", "8GB", "8GiB", "100B" */
+            if (c != 'B' && (!strcasecmp(end, "b") || !strcasecmp(end, "ib"))) end += strlen(end);
+        }
+    }
+    if (mult == 0 || *end)
+        cli_die(cc, EXIT_USAGE, "%s: unknown size '%s'; use a number with K, M, G or T "
+                "(powers of 1024), a percentage of the memory, or 'unlimited'", opt, s);
+    double b = v * mult;
+    if (b < 1 || b > 9.0e18)
+        cli_die(cc, EXIT_USAGE, "%s: size '%s' is out of range (1 byte to 8 EiB)", opt, s);
+    return (int64_t)b;
 }
 
 _Noreturn void cli_die(const cli_common *cc, int code, const char *fmt, ...)
@@ -123,7 +188,9 @@ int cli_exit_code(lr_status s)
 void cli_check(const cli_common *cc, lr_ctx *ctx, lr_status s)
 {
     if (s == LR_OK) return;
-    cli_die(cc, cli_exit_code(s), "%s", lr_ctx_errmsg(ctx));
+    /* A refusal under --max-memory is about the input's size: exit 2. */
+    cli_die(cc, lr_ctx_mem_refused(ctx) ? EXIT_USAGE : cli_exit_code(s), "%s",
+            lr_ctx_errmsg(ctx));
 }
 
 void cli_info(const cli_common *cc, const char *fmt, ...)

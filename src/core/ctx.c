@@ -31,6 +31,7 @@ const char *lr_status_str(lr_status s)
 lr_ctx *lr_ctx_create(void)
 {
     lr_ctx *c = calloc(1, sizeof *c);
+    if (c) c->mem_per_input = 1.0;
     return c;
 }
 
@@ -43,6 +44,7 @@ void lr_ctx_clear_error(lr_ctx *ctx)
 {
     ctx->status = LR_OK;
     ctx->msg[0] = 0;
+    ctx->mem_refused = 0;
 }
 
 void lr_ctx_set_progress(lr_ctx *ctx, lr_progress_fn fn, void *user)
@@ -84,6 +86,7 @@ lr_status lr__err(lr_ctx *ctx, lr_status s, const char *fmt, ...)
     vsnprintf(ctx->msg, sizeof ctx->msg, fmt, ap);
     va_end(ap);
     ctx->status = s;
+    ctx->mem_refused = 0;
     return s;
 }
 
@@ -146,6 +149,12 @@ void *lr__malloc(lr_ctx *ctx, size_t size, const char *what)
         return NULL;
     }
     if (size == 0) size = 1;
+    if (ctx && ctx->mem_limit && size >= ((size_t)64 << 20)) {
+        char what2[160];
+        snprintf(what2, sizeof what2, "out of memory: %s", what);
+        if (lr__mem_work(ctx, 0, (int64_t)LR_MIN(size, (size_t)INT64_MAX), what2) != LR_OK)
+            return NULL;
+    }
     void *p;
     if (ctx && ctx->alloc.malloc_fn) {
         p = ctx->alloc.malloc_fn(ctx->alloc.user, size);

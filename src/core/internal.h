@@ -15,6 +15,16 @@ struct lr_ctx {
     void *log_user;
     int nthreads;          /* 0 = all cores */
     lr_allocator alloc;    /* malloc_fn NULL = system allocator */
+    /* Memory budget (memlimit.c): limit 0 = none, LR_MEM_AVAILABLE = what
+     * lr_mem_available() says at each check, > 0 = bytes.  The plan is the
+     * caller's peak as mem_per_input x the input a reader allocates plus
+     * mem_per_side x (rows + cols) elements; hint ends refusals. */
+    int64_t mem_limit;
+    double mem_per_input, mem_per_side;
+    lr_mem_plan_fn mem_plan_fn;
+    void *mem_plan_user;
+    char mem_hint[256];
+    int mem_refused;       /* last failure was a refusal under the budget */
 };
 
 /* Records status and a printf-style message on ctx and returns status, so a
@@ -45,19 +55,26 @@ int lr__threads(const lr_ctx *ctx);
 size_t lr__bytes(int64_t n, int64_t m, size_t size);
 
 /* ---- memory limits (memlimit.c) -------------------------------------------
- * Bytes a new allocation can have now: min(MemAvailable, cgroup limit - use,
- * RLIMIT_AS, RLIMIT_DATA); -1 when unknown.  A snapshot, not a promise. */
-int64_t lr__mem_available(void);
-/* Physical memory (capped by the cgroup limit); -1 when unknown. */
-int64_t lr__mem_total(void);
-/* LR_OK when `need` bytes fit: under `limit` when limit > 0 (a caller's
- * override, e.g. --max-memory), else under lr__mem_available().  Otherwise
- * LR_ERR_DATA with "WHAT needs X GiB of memory but this machine has Y GiB
- * available; HINT" (hint may be NULL, e.g. "use --max-memory to override").
- * need < 0 means the estimate overflowed: always refused.  Unknown
- * available memory passes (the allocation itself will tell). */
-lr_status lr__mem_check(lr_ctx *ctx, int64_t need, int64_t limit, const char *what,
-                        const char *hint);
+ * lr_mem_available() / lr_mem_total() are public (core.h).  The budget of a
+ * context (lr_ctx_set_mem_limit) is checked three ways:
+ *  - readers, before allocating what a header declares: lr__mem_reader with
+ *    the matrix shape; the need is the caller's plan (lr_ctx_set_mem_plan):
+ *    per_input x the bytes + per_side x (rows + cols) x elem x planes;
+ *  - operations, before their workspace: lr__mem_work with the bytes they
+ *    will allocate on top of the input (already held);
+ *  - lr__malloc, for any single block of 64 MiB or more.
+ * Each returns LR_OK, or LR_ERR_NOMEM with "WHAT needs X (F x the Y input),
+ * Z available; HINT" and marks the context (lr_ctx_mem_refused). */
+lr_status lr__mem_reader(lr_ctx *ctx, int64_t rows, int64_t cols, int planes,
+                         lr_dtype t, const char *what);
+lr_status lr__mem_work(lr_ctx *ctx, int64_t input, int64_t extra, const char *what);
+/* Bytes an SVD (svd.c) allocates on top of its rows x cols input at its
+ * peak: an upper estimate, LAPACK's workspace included; *how names the
+ * method ("a randomized SVD").  Used by svd.c and rpca.c's plans. */
+double lr__svd_work_bytes(const lr_ctx *ctx, int64_t rows, int64_t cols, lr_dtype t,
+                          const lr_svd_opts *o, int warm, const char **how);
+/* The context's limit in bytes now: 0 when none (or unknown). */
+int64_t lr__mem_limit_now(const lr_ctx *ctx);
 
 #define LR_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define LR_MAX(a, b) ((a) > (b) ? (a) : (b))

@@ -13,6 +13,7 @@
  * overcommits, so a check that passes does not guarantee the allocation;
  * a check that fails is a reliable "this cannot work here". */
 #include "internal.h"
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -76,7 +77,7 @@ static int64_t min_known(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
-int64_t lr__mem_total(void)
+int64_t lr_mem_total(void)
 {
     long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
     int64_t total = pages > 0 && psize > 0 ? (int64_t)pages * psize : -1;
@@ -88,7 +89,7 @@ int64_t lr__mem_total(void)
     return min_known(total, lim < 0 ? -1 : lim);
 }
 
-int64_t lr__mem_available(void)
+int64_t lr_mem_available(void)
 {
     int64_t avail = meminfo_available();
     if (avail < 0) {
@@ -98,26 +99,130 @@ int64_t lr__mem_available(void)
     avail = min_known(avail, cgroup_room());
     struct rlimit rl;
     if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-        avail = min_known(avail, (int64_t)rl.rlim_cur);
+        avail = min_known(avail, (int64_t)LR_MIN(rl.rlim_cur, (rlim_t)INT64_MAX));
     if (getrlimit(RLIMIT_DATA, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-        avail = min_known(avail, (int64_t)rl.rlim_cur);
+        avail = min_known(avail, (int64_t)LR_MIN(rl.rlim_cur, (rlim_t)INT64_MAX));
     return avail;
 }
 
-static double gib(int64_t b) { return (double)b / (double)((int64_t)1 << 30); }
-
-lr_status lr__mem_check(lr_ctx *ctx, int64_t need, int64_t limit, const char *what,
-                        const char *hint)
+const char *lr_mem_format(char *buf, size_t n, int64_t b)
 {
-    if (need < 0) need = INT64_MAX; /* an overflowed estimate never fits */
-    int64_t have = limit > 0 ? limit : lr__mem_available();
-    if (have < 0 || need <= have) return LR_OK; /* unknown: let the allocator decide */
-    const char *who = limit > 0 ? "the memory limit allows" : "this machine has";
-    if (need == INT64_MAX)
-        return lr__err(ctx, LR_ERR_DATA, "%s needs more memory than can be addressed "
-                       "(%s %.1f GiB)%s%s", what, who, gib(have), hint ? "; " : "",
-                       hint ? hint : "");
-    return lr__err(ctx, LR_ERR_DATA, "%s needs %.1f GiB of memory but %s %.1f GiB%s%s%s",
-                   what, gib(need), who, gib(have), limit > 0 ? "" : " available",
-                   hint ? "; " : "", hint ? hint : "");
+    static const char *unit[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    if (b < 1024) {
+        snprintf(buf, n, "%lld B", (long long)b);
+        return buf;
+    }
+    double v = (double)b / 1024;
+    int u = 0;
+    while (v >= 1024 && u < 5) v /= 1024, u++;
+    snprintf(buf, n, "%.1f %s", v, unit[u]);
+    return buf;
+}
+
+/* ---- the context's budget --------------------------------------------------- */
+void lr_ctx_set_mem_limit(lr_ctx *ctx, int64_t bytes)
+{
+    ctx->mem_limit = bytes < 0 ? LR_MEM_AVAILABLE : bytes;
+}
+
+int64_t lr_ctx_mem_limit(const lr_ctx *ctx) { return ctx->mem_limit; }
+
+void lr_ctx_set_mem_plan(lr_ctx *ctx, double per_input, double per_side, const char *hint)
+{
+    ctx->mem_per_input = per_input > 0 && per_input < 1e6 ? per_input : 1.0;
+    ctx->mem_per_side = per_side > 0 && per_side < 1e9 ? per_side : 0.0;
+    ctx->mem_plan_fn = NULL;
+    snprintf(ctx->mem_hint, sizeof ctx->mem_hint, "%s", hint ? hint : "");
+}
+
+void lr_ctx_set_mem_plan_fn(lr_ctx *ctx, lr_mem_plan_fn fn, void *user, const char *hint)
+{
+    ctx->mem_plan_fn = fn;
+    ctx->mem_plan_user = user;
+    snprintf(ctx->mem_hint, sizeof ctx->mem_hint, "%s", hint ? hint : "");
+}
+
+int lr_ctx_mem_refused(const lr_ctx *ctx) { return ctx && ctx->status == LR_ERR_NOMEM && ctx->mem_refused; }
+
+int64_t lr__mem_limit_now(const lr_ctx *ctx)
+{
+    if (!ctx || ctx->mem_limit == LR_MEM_UNLIMITED) return 0;
+    if (ctx->mem_limit > 0) return ctx->mem_limit;
+    int64_t a = lr_mem_available();
+    return a > 0 ? a : 0; /* unknown: no limit (the allocation itself will tell) */
+}
+
+/* The refusal: "WHAT needs X (F x the Y input), Z available; HINT".  With
+ * `more`, need is on top of what is held (the input) and the figure printed
+ * is the total. */
+static lr_status refuse(lr_ctx *ctx, const char *what, int64_t need, int64_t input,
+                        int64_t have, int more)
+{
+    char n[32], in[32], h[32], mult[80] = "";
+    const char *hint = ctx->mem_hint[0] ? ctx->mem_hint : NULL;
+    int explicit_limit = ctx->mem_limit > 0;
+    lr_mem_format(h, sizeof h, have);
+    char have_s[80];
+    if (explicit_limit) snprintf(have_s, sizeof have_s, "but the memory limit is %s", h);
+    else snprintf(have_s, sizeof have_s, "%s%s available", h, more ? " more" : "");
+    if (need < 0) {
+        lr__err(ctx, LR_ERR_NOMEM, "%s needs more memory than can be addressed, %s%s%s", what,
+                have_s, hint ? "; " : "", hint ? hint : "");
+    } else {
+        if (input > 0 && need > input)
+        {
+            double f = (double)need / (double)input;
+            snprintf(mult, sizeof mult, f < 1.095 ? " (%.2f x the %s input)" : " (%.1f x the %s input)",
+                     f, lr_mem_format(in, sizeof in, input));
+        }
+        lr__err(ctx, LR_ERR_NOMEM, "%s needs %s%s%s%s %s%s%s", what,
+                lr_mem_format(n, sizeof n, need), more ? " of memory in all" : " of memory", mult,
+                explicit_limit ? "" : ",", have_s, hint ? "; " : "", hint ? hint : "");
+    }
+    ctx->mem_refused = 1;
+    return LR_ERR_NOMEM;
+}
+
+lr_status lr_mem_check(lr_ctx *ctx, int64_t need, int64_t input, const char *what)
+{
+    int64_t have = lr__mem_limit_now(ctx);
+    if (!have || (need >= 0 && need <= have)) return LR_OK;
+    return refuse(ctx, what ? what : "the operation", need, input, have, 0);
+}
+
+/* a * b + c in bytes, -1 on overflow or nonsense. */
+static int64_t plan_bytes(double a, double b, double c)
+{
+    double v = a * b + c;
+    return isfinite(v) && v >= 0 && v < 9.2e18 ? (int64_t)v : -1;
+}
+
+lr_status lr__mem_reader(lr_ctx *ctx, int64_t rows, int64_t cols, int planes, lr_dtype t,
+                         const char *what)
+{
+    int64_t have = lr__mem_limit_now(ctx);
+    if (!have) return LR_OK;
+    double e = (double)lr_dtype_size(t);
+    double input = (double)rows * (double)cols * e * planes;
+    double side = ctx->mem_per_side * ((double)rows + (double)cols) * e * planes;
+    int64_t need = ctx->mem_plan_fn ? ctx->mem_plan_fn(ctx->mem_plan_user, rows, cols, planes,
+                                                       lr_dtype_size(t))
+                                    : plan_bytes(ctx->mem_per_input, input, side);
+    if (need >= 0 && need <= have) return LR_OK;
+    return refuse(ctx, what, need, input < 9.2e18 ? (int64_t)input : -1, have, 0);
+}
+
+lr_status lr__mem_work(lr_ctx *ctx, int64_t input, int64_t extra, const char *what)
+{
+    int64_t have = lr__mem_limit_now(ctx);
+    if (!have) return LR_OK;
+    if (input < 0) input = 0;
+    int64_t total = extra < 0 || extra > INT64_MAX - input ? -1 : input + extra;
+    if (ctx->mem_limit > 0) {
+        if (total >= 0 && total <= have) return LR_OK;
+        return refuse(ctx, what, total, input, have, 0);
+    }
+    /* Available memory: the input is already held, only the rest is new. */
+    if (extra >= 0 && extra <= have) return LR_OK;
+    return refuse(ctx, what, total, input, have, 1);
 }

@@ -145,6 +145,16 @@ static lr_status check_size(lr_ctx *ctx, const char *name, const char *fmt,
     return LR_OK;
 }
 
+/* The context's memory plan for the planes about to be allocated. */
+static lr_status check_mem(lr_ctx *ctx, const char *name, int64_t w, int64_t h, int planes,
+                           lr_dtype t)
+{
+    char what[400];
+    snprintf(what, sizeof what, "'%.300s' (%lld x %lld pixels, %d channel%s)", name,
+             (long long)w, (long long)h, planes, planes > 1 ? "s" : "");
+    return lr__mem_reader(ctx, h, w, planes, t, what);
+}
+
 /* ---- PNG reading -------------------------------------------------------- */
 typedef struct {
     lr_ctx *ctx;
@@ -251,6 +261,7 @@ static lr_status read_png(lr_ctx *ctx, FILE *fp, const char *name, lr_dtype t,
         goto done;
     }
     int planes = (color && !(flags & LR_IMAGE_GRAY)) ? 3 : 1;
+    if ((s = check_mem(ctx, name, w, h, planes, t)) != LR_OK) goto done;
     if ((s = lr_image_create(ctx, t, h, w, planes, &st->img)) != LR_OK) goto done;
     snprintf(st->img->format, sizeof st->img->format, "png");
     st->img->src_bits = depth == 16 ? 16 : 8;
@@ -371,6 +382,9 @@ static lr_status read_jpeg(lr_ctx *ctx, FILE *fp, const char *name, lr_dtype t,
                     "supported (only gray and RGB/YCbCr)", name, st->cinfo.num_components);
         goto done;
     }
+    if ((s = check_mem(ctx, name, st->cinfo.image_width, st->cinfo.image_height,
+                       (color && !(flags & LR_IMAGE_GRAY)) ? 3 : 1, t)) != LR_OK)
+        goto done;
     st->cinfo.out_color_space = color ? JCS_RGB : JCS_GRAYSCALE;
     jpeg_start_decompress(&st->cinfo);
     int nin = st->cinfo.output_components;

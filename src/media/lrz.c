@@ -496,6 +496,14 @@ lr_status lr_lrz_read_mem(lr_ctx *ctx, const void *buf, size_t len, const char *
         return lr__err(ctx, LR_ERR_FORMAT, "'%s': the .lrz data is %s", name,
                        ZSTD_isError(fsz) ? "truncated or corrupt" : "followed by extra bytes");
 
+    /* The caller's plan (lr_ctx_set_mem_plan) is about the image these
+     * factors describe: what lr_lrz_reconstruct will allocate (float32). */
+    char what[400];
+    snprintf(what, sizeof what, "'%.300s' (a %llu x %llu pixel image, %llu channel%s)", name,
+             (unsigned long long)w, (unsigned long long)h, (unsigned long long)ch,
+             ch > 1 ? "s" : "");
+    lr_status ms = lr__mem_reader(ctx, (int64_t)h, (int64_t)w, (int)ch, LR_F32, what);
+    if (ms) return ms;
     unsigned char *raw = lr__malloc(ctx, (size_t)pb, ".lrz payload");
     if (!raw) return LR_ERR_NOMEM;
     size_t got = ZSTD_decompress(raw, (size_t)pb, zp, zlen);

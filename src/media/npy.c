@@ -600,6 +600,10 @@ static lr_status check_and_alloc(lr_ctx *ctx, const char *name, const npy_info *
                        "%s: the %s %s array needs %llu bytes, more than the limit of "
                        "%lld bytes", name, sh, dtype_long(t), (unsigned long long)ob,
                        (long long)max_bytes);
+    char what[400];
+    snprintf(what, sizeof what, "'%.300s' (%s %s)", name, sh, dtype_long(t));
+    lr_status s = lr__mem_reader(ctx, h->rows, h->cols, 1, t, what);
+    if (s) return s;
     void *p = lr__malloc(ctx, ob, name);
     if (!p) return LR_ERR_NOMEM;
     *out = lr_mat_view(t, h->rows, h->cols, h->rows > 0 ? h->rows : 1, p);

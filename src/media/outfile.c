@@ -14,6 +14,7 @@ struct lr_outfile {
     FILE *fp;
     char *path;
     char *tmp;
+    lr_allocator alloc; /* the opening context's: abort has no context */
 };
 
 static void split_dir(const char *path, char *dir, size_t dn, const char **base)
@@ -31,6 +32,15 @@ static void split_dir(const char *path, char *dir, size_t dn, const char **base)
     }
 }
 
+static void outfile_free(lr_outfile *f)
+{
+    lr_ctx own = {0};
+    own.alloc = f->alloc;
+    lr__free(&own, f->tmp);
+    lr__free(&own, f->path);
+    lr__free(&own, f);
+}
+
 lr_status lr_outfile_open(lr_ctx *ctx, const char *path, lr_outfile **out)
 {
     *out = NULL;
@@ -41,13 +51,17 @@ lr_status lr_outfile_open(lr_ctx *ctx, const char *path, lr_outfile **out)
     split_dir(path, dir, sizeof dir, &base);
     if (!*base)
         return lr__err(ctx, LR_ERR_ARG, "output path '%s' names a folder, not a file", path);
-    lr_outfile *f = calloc(1, sizeof *f);
-    size_t tl = strlen(path) + 32;
-    if (!f || !(f->path = strdup(path)) || !(f->tmp = malloc(tl))) {
-        if (f) free(f->path);
-        free(f);
-        return lr__err(ctx, LR_ERR_NOMEM, "out of memory opening '%s'", path);
+    size_t pl = strlen(path) + 1, tl = pl + 32;
+    lr_outfile *f = lr__calloc(ctx, 1, sizeof *f, "an output file");
+    if (!f) return lr__err_prefix(ctx, LR_ERR_NOMEM, "opening '%s'", path);
+    if (ctx) f->alloc = ctx->alloc;
+    if (!(f->path = lr__malloc(ctx, pl, "an output path")) ||
+        !(f->tmp = lr__malloc(ctx, tl, "a temporary path"))) {
+        lr__free(ctx, f->path);
+        lr__free(ctx, f);
+        return lr__err_prefix(ctx, LR_ERR_NOMEM, "opening '%s'", path);
     }
+    memcpy(f->path, path, pl);
     snprintf(f->tmp, tl, "%s%s.%s.tmp-XXXXXX", strcmp(dir, ".") ? dir : "",
              strcmp(dir, ".") ? (strcmp(dir, "/") ? "/" : "") : "", base);
     int fd = mkstemp(f->tmp);
@@ -55,7 +69,7 @@ lr_status lr_outfile_open(lr_ctx *ctx, const char *path, lr_outfile **out)
         int e = errno;
         lr_status s = lr__err(ctx, LR_ERR_IO, "cannot write into folder '%s' (%s); "
                               "check that it exists and is writable", dir, strerror(e));
-        free(f->tmp), free(f->path), free(f);
+        outfile_free(f);
         return s;
     }
     fchmod(fd, 0644);
@@ -63,7 +77,7 @@ lr_status lr_outfile_open(lr_ctx *ctx, const char *path, lr_outfile **out)
     if (!f->fp) {
         close(fd);
         unlink(f->tmp);
-        free(f->tmp), free(f->path), free(f);
+        outfile_free(f);
         return lr__err(ctx, LR_ERR_IO, "cannot open a stream for '%s'", path);
     }
     *out = f;
@@ -72,13 +86,6 @@ lr_status lr_outfile_open(lr_ctx *ctx, const char *path, lr_outfile **out)
 
 FILE *lr_outfile_fp(lr_outfile *f) { return f->fp; }
 const char *lr_outfile_tmppath(const lr_outfile *f) { return f->tmp; }
-
-static void outfile_free(lr_outfile *f)
-{
-    free(f->tmp);
-    free(f->path);
-    free(f);
-}
 
 lr_status lr_outfile_commit(lr_ctx *ctx, lr_outfile *f)
 {

@@ -328,7 +328,10 @@ static lr_status check_bytes(dec *d, int64_t cols)
                        (long long)cols, lr_dtype_name(d->o->dtype),
                        (double)rows * cols * lr_dtype_size(d->o->dtype) / 1e6,
                        d->max_bytes / 1e6);
-    return LR_OK;
+    char what[400];
+    snprintf(what, sizeof what, "video '%.300s' (%lld frames of %dx%d pixels, %s)", d->in->name,
+             (long long)cols, d->ow, d->oh, lr_dtype_name(d->o->dtype));
+    return lr__mem_reader(d->ctx, rows, cols, 1, d->o->dtype, what);
 }
 
 /* Room for one more column: allocate at the counted size, or grow by 1.5x

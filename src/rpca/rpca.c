@@ -330,6 +330,33 @@ lr_status lr_rpca_compute(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
     int64_t wcap = 0;
     gram_ws gw = {0};
 
+    /* The planned peak on top of M, before anything is allocated: Y and T
+     * (which become S and L), the tiles, the Gram route's n x n buffers and
+     * partial sums (at most M / 2), the factors of L at the initial rank
+     * (they grow with it; README: about (3 + rank/n) x M in all). */
+    {
+        double Mb = (double)m * (double)n * (double)es, nn = (double)n * (double)n;
+        double spt0 = (double)LR_MAX(tile_r * RPCA_TILE_C, tile_rg * n);
+        double gram = nn * (8 + 2 * (double)es) + LR_MIN(Mb / 2, 16 * 8 * nn) +
+                      (f32 ? (double)nth * 1024 * (double)n * 8 : 0);
+        /* the first SVD steps (randomized, at the initial rank) and the
+         * factors of L kept between them */
+        lr_svd_opts so;
+        lr_svd_opts_default(&so);
+        so.k = LR_MIN(o->rank_init, cap), so.oversample = o->oversample;
+        so.power_iters = LR_MAX(o->power_iters, 4);
+        if (o->svt == LR_RPCA_SVT_EXACT || 2 * (so.k + o->oversample) > mn)
+            so.method = LR_SVD_EXACT, so.k = mn;
+        double fac = lr__svd_work_bytes(ctx, m, n, t, &so, 0, NULL) +
+                     (double)(m + n) * (double)(so.k + o->oversample) * (double)es * 2;
+        double extra = 2 * Mb + (double)nth * spt0 * (double)es + gram + fac;
+        char what[160];
+        snprintf(what, sizeof what, "robust PCA of a %lld x %lld %s matrix", (long long)m,
+                 (long long)n, lr_dtype_name(t));
+        if ((st = lr__mem_work(ctx, (int64_t)Mb, extra < 9e18 ? (int64_t)extra : -1, what)))
+            return st;
+    }
+
     /* One pass over M: norms, and NaN/Inf show as a non-finite sum. */
     double frob2, maxabs;
     if (!(colsum = lr__malloc(ctx, (size_t)n * sizeof(double), "rpca column sums")))

@@ -8,9 +8,9 @@ lr_status lr_op_dense(lr_ctx *ctx, const lr_mat *A, lr_op **out)
     *out = NULL;
     lr_status s = lr_mat_check(ctx, A, "matrix");
     if (s) return s;
-    lr_op *op = calloc(1, sizeof *op);
-    if (!op) return lr__err(ctx, LR_ERR_NOMEM, "out of memory creating an operator");
-    *op = (lr_op){A->dtype, A->rows, A->cols, 1, *A, NULL, NULL, -1.0};
+    lr_op *op = lr__malloc(ctx, sizeof *op, "an operator");
+    if (!op) return LR_ERR_NOMEM;
+    *op = (lr_op){A->dtype, A->rows, A->cols, 1, *A, NULL, NULL, -1.0, ctx ? ctx->alloc : (lr_allocator){0}};
     *out = op;
     return LR_OK;
 }
@@ -21,14 +21,20 @@ lr_status lr_op_custom(lr_ctx *ctx, lr_dtype t, int64_t rows, int64_t cols,
     *out = NULL;
     if (!lr_dtype_size(t) || rows < 0 || cols < 0 || !fn)
         return lr__err(ctx, LR_ERR_ARG, "custom operator: bad type, size or callback");
-    lr_op *op = calloc(1, sizeof *op);
-    if (!op) return lr__err(ctx, LR_ERR_NOMEM, "out of memory creating an operator");
-    *op = (lr_op){t, rows, cols, 0, {0}, fn, user, frob2};
+    lr_op *op = lr__malloc(ctx, sizeof *op, "an operator");
+    if (!op) return LR_ERR_NOMEM;
+    *op = (lr_op){t, rows, cols, 0, {0}, fn, user, frob2, ctx ? ctx->alloc : (lr_allocator){0}};
     *out = op;
     return LR_OK;
 }
 
-void lr_op_destroy(lr_op *op) { free(op); }
+void lr_op_destroy(lr_op *op)
+{
+    if (!op) return;
+    lr_ctx own = {0};
+    own.alloc = op->alloc;
+    lr__free(&own, op);
+}
 int64_t lr_op_rows(const lr_op *op) { return op->rows; }
 int64_t lr_op_cols(const lr_op *op) { return op->cols; }
 lr_dtype lr_op_dtype(const lr_op *op) { return op->dtype; }

@@ -201,6 +201,96 @@ out:
     return st;
 }
 
+/* The planned peak on top of the input, in bytes: an upper estimate of what
+ * exact.c, rsvd.c, krylov.c, qb.c and svd_finish allocate at once (the
+ * result and LAPACK's own workspace included), checked against the
+ * context's memory limit before anything is allocated.  R x C is the
+ * orientation worked on (the tall one, except for warm starts). */
+static double finish_bytes(double R, double C, double L, double k, double e)
+{
+    double r = L < C ? L : C;
+    return 8 * (r + C * r + 2 * r * L + C * L + 4 * r * r) + e * (R * r + C * r + k * C);
+}
+
+/* The kernel layer's workspace for one pass with w columns over an R x C
+ * matrix (kernel_dense.c: per-chunk partial products, the transposed block,
+ * per-thread panels, Gram partials). */
+static double kernel_bytes(int nt, double R, double C, double w, double e)
+{
+    k_chunks ch = k_chunking((int64_t)R);
+    double nch = (double)ch.nchunk, chunk = (double)ch.chunk;
+    double vl = 64 / e, lp = ceil(w / vl) * vl;
+    double P = floor(512.0 * 1024 / ((C > 1 ? C : 1) * e));
+    P = P < chunk ? P : chunk;
+    P = P > 6 ? P : 6;
+    return e * (nch + 1) * C * lp + nt * e * P * (C + lp) + 8 * nch * (1 + w * w) +
+           8 * nt * chunk * w;
+}
+
+double lr__svd_work_bytes(const lr_ctx *ctx, int64_t rows, int64_t cols, lr_dtype t,
+                          const lr_svd_opts *o, int warm, const char **how_out)
+{
+    double m = (double)rows, n = (double)cols, e = (double)lr_dtype_size(t);
+    double mn = m < n ? m : n, mx = m < n ? n : m, k = (double)LR_MIN(o->k, (int64_t)mn);
+    double R = warm ? m : mx, C = warm ? n : mn;
+    int nt = lr__threads(ctx);
+    double work;
+    const char *how;
+    if (o->method == LR_SVD_EXACT) {
+        /* copy for gesdd, thin U and V^T, the result, gesdd's work */
+        work = e * (m * n + (m + n) * mn + (m + n) * k) + 8 * mn +
+               e * (7 * mn * mn + 4 * mn + mx);
+        how = "an exact SVD";
+    } else if (o->tol > 0 || o->energy > 0) {
+        double maxr = (double)(o->max_rank > 0 ? o->max_rank : (int64_t)mn), blk = (double)o->block;
+        maxr = maxr < mn ? maxr : mn;
+        work = e * (R * (maxr + blk) + C * (maxr + 2 * blk) + maxr * blk) + 8 * (maxr * blk) +
+               8 * C * maxr + finish_bytes(R, C, maxr, maxr, e) + kernel_bytes(nt, R, C, maxr, e);
+        how = "a fixed-accuracy SVD";
+    } else {
+        double l = (double)(o->k + o->oversample);
+        l = l < mn ? l : mn;
+        if (o->method == LR_SVD_KRYLOV) {
+            double nblk = (double)LR_MIN((int64_t)o->power_iters + 1,
+                                         LR_MAX(1, (int64_t)mn / (int64_t)l));
+            double L = l * nblk;
+            /* basis K, Z, W = B^T K and its double copy, projections */
+            work = e * (R * L + C * l + C * L + L * l) + 8 * C * L + finish_bytes(R, C, L, k, e) +
+                   kernel_bytes(nt, R, C, L, e);
+            how = "a block Krylov SVD";
+        } else {
+            double r = l < C ? l : C;
+            /* Z, Y, W; R factor, Cholesky-QR; the power iteration's small
+             * SVD (copy, factors, save) */
+            work = e * (2 * C * l + R * l) + 8 * (3 * l * l + C * l) +
+                   8 * (2 * C * l + C * r + r * l + 4 * r * r) + finish_bytes(R, C, l, k, e) +
+                   kernel_bytes(nt, R, C, l, e);
+            how = "a randomized SVD";
+        }
+    }
+    if (how_out) *how_out = how;
+    return work;
+}
+
+int64_t lr_svd_mem_estimate(const lr_ctx *ctx, int64_t m, int64_t n, lr_dtype t,
+                            const lr_svd_opts *o)
+{
+    if (!o || m < 0 || n < 0 || !lr_dtype_size(t)) return -1;
+    double w = lr__svd_work_bytes(ctx, m, n, t, o, 0, NULL);
+    return w < 9e18 ? (int64_t)w : -1;
+}
+
+static lr_status plan_memory(lr_ctx *ctx, const lr_op *A, const lr_svd_opts *o, int warm)
+{
+    const char *how;
+    double work = lr__svd_work_bytes(ctx, A->rows, A->cols, A->dtype, o, warm, &how);
+    int64_t input = A->dense ? (int64_t)lr__bytes(A->rows, A->cols, lr_dtype_size(A->dtype)) : 0;
+    char what[160];
+    snprintf(what, sizeof what, "%s of a %lld x %lld %s matrix", how, (long long)A->rows,
+             (long long)A->cols, lr_dtype_name(A->dtype));
+    return lr__mem_work(ctx, input, work < 9e18 ? (int64_t)work : -1, what);
+}
+
 static lr_status compute(lr_ctx *ctx, const lr_op *A, const lr_svd_opts *o,
                          const lr_mat *V0, lr_svd **out)
 {
@@ -214,6 +304,8 @@ static lr_status compute(lr_ctx *ctx, const lr_op *A, const lr_svd_opts *o,
     if (V0 && (V0->rows != A->cols || V0->dtype != A->dtype))
         return lr__err(ctx, LR_ERR_ARG, "warm start basis must be %lld x c with the "
                        "operator's element type", (long long)A->cols);
+    lr_status ms = plan_memory(ctx, A, o, V0 != NULL);
+    if (ms) return ms;
     lr_svd *res = svd_new(ctx, A->dtype, A->rows, A->cols);
     if (!res) return LR_ERR_NOMEM;
     /* The large products thread themselves (kernel layer); what reaches

@@ -12,6 +12,7 @@ struct lr_op {
     lr_op_apply_fn fn;  /* custom operators */
     void *user;
     double frob2;       /* < 0: unknown */
+    lr_allocator alloc; /* the creating context's (destroy has none) */
 };
 
 struct lr_svd {
