@@ -40,4 +40,5 @@ LR_API void lr_outfile_abort(lr_outfile *f);
 #include "lowrank/image.h"
 #include "lowrank/lrz.h"
 #include "lowrank/video.h"
+#include "lowrank/text.h"
 #endif
