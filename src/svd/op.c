@@ -10,7 +10,7 @@ lr_status lr_op_dense(lr_ctx *ctx, const lr_mat *A, lr_op **out)
     if (s) return s;
     lr_op *op = calloc(1, sizeof *op);
     if (!op) return lr__err(ctx, LR_ERR_NOMEM, "out of memory creating an operator");
-    *op = (lr_op){A->dtype, A->rows, A->cols, 1, *A, NULL, NULL, -1.0};
+    *op = (lr_op){A->dtype, A->rows, A->cols, 1, *A, NULL, NULL, -1.0, NULL};
     *out = op;
     return LR_OK;
 }
@@ -23,12 +23,18 @@ lr_status lr_op_custom(lr_ctx *ctx, lr_dtype t, int64_t rows, int64_t cols,
         return lr__err(ctx, LR_ERR_ARG, "custom operator: bad type, size or callback");
     lr_op *op = calloc(1, sizeof *op);
     if (!op) return lr__err(ctx, LR_ERR_NOMEM, "out of memory creating an operator");
-    *op = (lr_op){t, rows, cols, 0, {0}, fn, user, frob2};
+    *op = (lr_op){t, rows, cols, 0, {0}, fn, user, frob2, NULL};
     *out = op;
     return LR_OK;
 }
 
-void lr_op_destroy(lr_op *op) { free(op); }
+void op_set_release(lr_op *op, void (*release)(void *user)) { op->release = release; }
+
+void lr_op_destroy(lr_op *op)
+{
+    if (op && op->release) op->release(op->user);
+    free(op);
+}
 int64_t lr_op_rows(const lr_op *op) { return op->rows; }
 int64_t lr_op_cols(const lr_op *op) { return op->cols; }
 lr_dtype lr_op_dtype(const lr_op *op) { return op->dtype; }

@@ -1,0 +1,22 @@
+/* sparse_internal.h -- shared by src/sparse and src/nmf: element access and
+ * the row-parallel product kernel. */
+#ifndef LR_SPARSE_INTERNAL_H
+#define LR_SPARSE_INTERNAL_H
+#include "internal.h"
+
+static inline double csr_val(const lr_csr *a, int64_t p)
+{
+    return a->dtype == LR_F32 ? (double)((const float *)a->values)[p]
+                              : ((const double *)a->values)[p];
+}
+
+/* Y (a->rows x b, column-major, ldy) = a Xr, where Xr is a->cols x b stored
+ * row-major (row c at Xr + c * b).  Each row of Y is summed by one thread in
+ * storage order: bit-identical for any thread count.  Errors: LR_ERR_NOMEM. */
+lr_status csr_mm_rowmajor(lr_ctx *ctx, const lr_csr *a, const void *Xr, int64_t b,
+                          void *Y, int64_t ldy);
+/* Xr (rows x cols row-major, dtype of X) = X, threaded. */
+void csr_to_rowmajor(lr_ctx *ctx, const lr_mat *X, void *Xr);
+/* Y = a X (X, Y column-major of a's dtype; shapes already checked). */
+lr_status csr_mm_plain(lr_ctx *ctx, const lr_csr *a, const lr_mat *X, lr_mat *Y);
+#endif
