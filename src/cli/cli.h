@@ -97,4 +97,5 @@ int cmd_compress(int argc, char **argv);
 int cmd_decompress(int argc, char **argv);
 int cmd_separate(int argc, char **argv);
 int cmd_nmf(int argc, char **argv);
+int cmd_topics(int argc, char **argv);
 #endif
