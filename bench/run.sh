@@ -12,6 +12,11 @@
 #   rpca     robust PCA: lowrank separate vs the NumPy IALM reference
 #            (peer_rpca.py, full and partial SVD) at 160x120 and 320x240, and
 #            the whole `separate` run's frames/s and peak memory
+#   topics   Debian package descriptions (bench/make_corpus.sh, ~63,700
+#            documents): text -> TF-IDF, bench_tfidf vs TfidfVectorizer
+#            (peer_tfidf.py: same vocabulary and entries checked), and the
+#            whole `lowrank topics -k 20` NMF run vs TfidfVectorizer + NMF
+#            (peer_topics.py): time, loss, NPMI, NMI with the Section labels
 # A section whose parts are not built or not working prints
 # "not available: <why>" and the run goes on.
 #
@@ -24,13 +29,14 @@
 #   BENCH_RPCA_TIME_LIMIT  seconds per NumPy peer run before it is capped and
 #                          its time estimated from its per-iteration time
 #                          (default 120)
+#   BENCH_TOPICS_K         topics in the topics section (default 20)
 # Our binaries run in the environment as given; the NumPy peers run with
 # OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed (their own BLAS defaults).
 # All raw results: BUILD_DIR/bench-out/results.jsonl (one JSON per line).
 set -uo pipefail
 
 if [ $# -lt 1 ] || [ "$1" = -h ] || [ "$1" = --help ]; then
-    sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'
     [ $# -lt 1 ] && exit 2 || exit 0
 fi
 here=$(cd "$(dirname "$0")" && pwd)
@@ -38,7 +44,7 @@ repo=$(cd "$here/.." && pwd)
 build=$(cd "$1" 2>/dev/null && pwd) || { echo "bench/run.sh: no build folder $1 (run make build first)" >&2; exit 2; }
 shift
 sections=("$@")
-[ ${#sections[@]} -eq 0 ] && sections=(stream rsvd images rpca)
+[ ${#sections[@]} -eq 0 ] && sections=(stream rsvd images rpca topics)
 
 PY=/usr/bin/python3          # Debian's python3: numpy, scikit-learn, opencv
 cache=${BENCH_CACHE:-$repo/.cache/samples}
@@ -237,5 +243,42 @@ fi
 
 # Later sections (issue 3): OpenCV MOG2 on the synthetic ground-truth video
 # (F1, frames/s), added here as `if want mog2; then ... fi`.
+
+# ---- topics (issue 6) -----------------------------------------------------------
+if want topics; then
+    hr "Topics: text -> TF-IDF and lowrank topics (NMF) vs scikit-learn"
+    corp=$cache/corpus
+    if ! have_py sklearn; then
+        na "python3-sklearn missing (scripts/deps.sh bench)"
+    elif [ ! -s "$corp/debian-docs.txt" ] && ! "$here/make_corpus.sh" "$corp" 2>"$out/corpus.log"; then
+        na "bench/make_corpus.sh failed: $(tail -n 1 "$out/corpus.log")"
+    elif [ ! -x "$build/bench_tfidf" ]; then
+        na "bench_tfidf is not built ($build/bench_tfidf)"
+    else
+        docs=$corp/debian-docs.txt
+        tdir=$out/topics
+        mkdir -p "$tdir/tfidf"
+        tk=${BENCH_TOPICS_K:-20}
+        collect tfidf "$build/bench_tfidf" "$docs" --min-df 2 --max-df 0.95 --repeat 3 \
+            --threads 1 --dump "$tdir/tfidf" || na "bench_tfidf failed: $(tail -n 1 "$out/tfidf.log")"
+        "$build/bench_tfidf" "$docs" --min-df 2 --max-df 0.95 --repeat 3 2>>"$out/tfidf.log" |
+            sed 's/"impl": "lowrank"/"impl": "lowrank-mt"/' >>"$results"
+        collect peer_tfidf peer "$here/peer_tfidf.py" "$docs" --min-df 2 --max-df 0.95 --repeat 3 \
+            --compare "$tdir/tfidf" || na "peer_tfidf.py failed: $(tail -n 2 "$out/peer_tfidf.log")"
+        if why=$(cli_ready topics); then
+            t0=$(date +%s.%N)
+            "$lowrank" topics "$docs" -k "$tk" --min-df 2 --max-df 0.95 -o "$tdir/nmf" --json \
+                --quiet >"$tdir/nmf.json" 2>"$tdir/nmf.err" || na "lowrank topics failed: $(tail -n 1 "$tdir/nmf.err")"
+            t1=$(date +%s.%N)
+            echo "  lowrank topics -k $tk, whole run with its files: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
+            collect peer_topics peer "$here/peer_topics.py" "$docs" "$corp/debian-labels.txt" \
+                -k "$tk" --min-df 2 --max-df 0.95 --ours "$tdir/nmf" ||
+                na "peer_topics.py failed: $(tail -n 2 "$out/peer_topics.log")"
+        else
+            na "$why"
+        fi
+        "$PY" "$here/peer_topics.py" --table "$results"
+    fi
+fi
 
 printf '\nraw results: %s\n' "$results"
