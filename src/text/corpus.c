@@ -196,11 +196,12 @@ static lr_status read_lines(lr_ctx *ctx, const char *path, lr_corpus **out)
     }
     const char *nul = memchr(c->text, 0, (size_t)n);
     if (nul) {
+        long long at = (long long)(nul - c->text);
         lr_corpus_destroy(ctx, c);
         return lr__err(ctx, LR_ERR_FORMAT,
                        "%s is a binary file (NUL byte at offset %lld), not text: give a UTF-8 "
                        "file with one document per line or a folder of text files",
-                       path, (long long)(nul - c->text));
+                       path, at);
     }
     builder b = {ctx, c, 0, 0, 0, 0};
     int64_t pos = 0, line = 0;
@@ -267,7 +268,7 @@ static lr_status read_folder(lr_ctx *ctx, const char *path, lr_corpus **out)
     lr_corpus *c = NULL;
     if (!s && !(c = new_corpus(ctx))) s = LR_ERR_NOMEM;
     if (!s) {
-        qsort(names, nn, sizeof *names, cmp_str);
+        if (nn) qsort(names, nn, sizeof *names, cmp_str);
         if (ignored)
             lr__log(ctx, 0, "%s: %lld entries that are not regular files ignored", path,
                     (long long)ignored);
