@@ -454,6 +454,72 @@ static void test_coherence(lr_ctx *ctx)
           strstr(lr_ctx_errmsg(ctx), "out of range"), "index out of range");
 }
 
+
+/* ---- allocation failures ------------------------------------------------------------
+ * Every allocation goes through the context's allocator: failing the n-th
+ * one (n = 0, 1, ...) must give LR_ERR_NOMEM and leak nothing, until n is
+ * past the last allocation and the call succeeds.  With 2 threads too (the
+ * workers' allocations are serialised; their order may vary, the rule not). */
+typedef struct {
+    long calls, fail_at, live;
+} faulty;
+
+static void *f_malloc(void *u, size_t size)
+{
+    faulty *f = u;
+    if (f->calls++ == f->fail_at) return NULL;
+    size_t r = (size + 63) & ~(size_t)63;
+    void *p = aligned_alloc(64, r ? r : 64);
+    if (p) f->live++;
+    return p;
+}
+static void f_free(void *u, void *p)
+{
+    faulty *f = u;
+    if (p) f->live--;
+    free(p);
+}
+
+static void test_faults(void)
+{
+    const char *docs[] = {"alpha beta gamma", "beta gamma delta delta", "", "gamma \xD0\xB4\xD0\xB0\xD0\xB0",
+                          "epsilon alpha alpha beta"};
+    for (int threads = 1; threads <= 2; threads++) {
+        long n = 0, ok_at = -1;
+        for (; n < 2000 && ok_at < 0; n++) {
+            faulty f = {0, n, 0};
+            lr_ctx *ctx = lr_ctx_create();
+            lr_allocator a = {f_malloc, f_free, &f};
+            lr_ctx_set_allocator(ctx, &a);
+            lr_ctx_set_threads(ctx, threads);
+            lr_corpus *c = NULL;
+            lr_tfidf *t = NULL;
+            double npmi[1];
+            lr_status s = lr_corpus_from_strings(ctx, docs, NULL, 5, &c);
+            if (!s) {
+                lr_tfidf_opts o;
+                lr_tfidf_opts_default(&o);
+                s = lr_tfidf_build(ctx, c, &o, &t);
+            }
+            if (!s) {
+                int64_t w[2] = {0, 1};
+                s = lr_topic_coherence(ctx, lr_tfidf_matrix(t), 1, 2, w, npmi, NULL);
+            }
+            CHECK(s == LR_OK || s == LR_ERR_NOMEM, "failing allocation %ld: status %d (%s)", n, s,
+                  lr_ctx_errmsg(ctx));
+            if (s == LR_ERR_NOMEM)
+                CHECK(strstr(lr_ctx_errmsg(ctx), "out of memory"), "message: %s", lr_ctx_errmsg(ctx));
+            if (s == LR_OK) ok_at = n;
+            lr_tfidf_destroy(ctx, t);
+            lr_corpus_destroy(ctx, c);
+            CHECK(f.live == 0, "failing allocation %ld (%d threads): %ld allocations leaked", n,
+                  threads, f.live);
+            lr_ctx_destroy(ctx);
+        }
+        CHECK(ok_at > 10, "the run never succeeded or needed too few allocations (%ld)", ok_at);
+    }
+}
+
 int main(void)
 {
     lr_ctx *ctx = lr_ctx_create();
@@ -462,6 +528,7 @@ int main(void)
     test_tfidf_hand(ctx);
     test_tfidf_generated(ctx);
     test_coherence(ctx);
+    test_faults();
     lr_ctx_destroy(ctx);
     return tu_done("test_text");
 }
