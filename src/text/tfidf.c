@@ -1,9 +1,9 @@
 /* tfidf.c -- corpus -> vocabulary -> TF-IDF CSR matrix, scikit-learn's
  * TfidfVectorizer conventions (see text.h).
  *
- * One pass over the text: the documents are cut into one contiguous chunk
- * per thread; each thread tokenizes its chunk into its own hash table of
- * terms and writes, per document, the list of (local term, count) pairs.
+ * One pass over the text: the documents are cut into contiguous chunks
+ * (four per thread); a thread tokenizes a chunk into the chunk's own hash
+ * table of terms and writes, per document, the (local term, count) pairs.
  * The master merges the local vocabularies into one, sorts it (byte order),
  * applies the stop words, df limits and max_features, and then each thread
  * writes its documents' rows (columns sorted, tf * idf, l2-normalised).
@@ -301,9 +301,14 @@ lr_status lr_tfidf_build(lr_ctx *ctx, const lr_corpus *corpus, const lr_tfidf_op
     if (st) return st;
     int64_t n = lr_corpus_size(corpus);
     if (n < 1) return lr__err(ctx, LR_ERR_DATA, "the corpus has no documents");
-    int T = lr__threads(ctx);
-    if (T > n) T = (int)n;
-    if (T < 1) T = 1;
+    /* Chunks of documents: one with one thread, else 4 per thread handed out
+     * dynamically (a busy core does not hold up the others).  The result
+     * never depends on the chunking. */
+    int NT = lr__threads(ctx);
+    if (NT < 1) NT = 1;
+    int64_t nc = NT == 1 ? 1 : 4 * (int64_t)NT;
+    if (nc > n) nc = n;
+    int T = (int)nc;
     chunk *ch = lr__calloc(ctx, (size_t)T, sizeof *ch, "tokenizer chunks");
     lr_tfidf *r = lr__calloc(ctx, 1, sizeof *r, "TF-IDF result");
     int64_t *g_slots = NULL, *gt_owner = NULL, *gt_local = NULL, *rank = NULL, *df = NULL,
@@ -321,7 +326,7 @@ lr_status lr_tfidf_build(lr_ctx *ctx, const lr_corpus *corpus, const lr_tfidf_op
         ch[t].stop_words = o->stop_words;
         ch[t].d0 = n * t / T, ch[t].d1 = n * (t + 1) / T;
     }
-#pragma omp parallel for schedule(static, 1) num_threads(T)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(NT)
     for (int t = 0; t < T; t++) chunk_tokenize(&ch[t], corpus, o->min_len);
     for (int t = 0; t < T; t++)
         if (ch[t].failed) {
@@ -469,7 +474,7 @@ lr_status lr_tfidf_build(lr_ctx *ctx, const lr_corpus *corpus, const lr_tfidf_op
     /* 4. rows: sizes, then the entries */
     row_nnz = lr__malloc(ctx, (size_t)(n + 1) * 8, "TF-IDF matrix");
     if (!row_nnz) { st = LR_ERR_NOMEM; goto done; }
-#pragma omp parallel for schedule(static, 1) num_threads(T)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(NT)
     for (int t = 0; t < T; t++) {
         chunk *c = &ch[t];
         int64_t p = 0;
@@ -499,7 +504,7 @@ lr_status lr_tfidf_build(lr_ctx *ctx, const lr_corpus *corpus, const lr_tfidf_op
         goto done;
     }
     const int sub = o->sublinear_tf, f32 = o->dtype == LR_F32;
-#pragma omp parallel for schedule(static, 1) num_threads(T)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(NT)
     for (int t = 0; t < T; t++) {
         chunk *c = &ch[t];
         int64_t p = 0;
