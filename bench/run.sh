@@ -265,6 +265,13 @@ if want topics; then
             sed 's/"impl": "lowrank"/"impl": "lowrank-mt"/' >>"$results"
         collect peer_tfidf peer "$here/peer_tfidf.py" "$docs" --min-df 2 --max-df 0.95 --repeat 3 \
             --compare "$tdir/tfidf" || na "peer_tfidf.py failed: $(tail -n 2 "$out/peer_tfidf.log")"
+        # Unicode stress corpus: the same vocabulary as TfidfVectorizer?
+        mkdir -p "$tdir/unicode"
+        if "$PY" "$here/make_unicode_corpus.py" "$tdir/unicode.txt" &&
+            "$build/bench_tfidf" "$tdir/unicode.txt" --min-df 1 --repeat 1 --dump "$tdir/unicode" >/dev/null; then
+            peer "$here/peer_tfidf.py" "$tdir/unicode.txt" --min-df 1 --repeat 1 --compare "$tdir/unicode" |
+                "$PY" -c 'import json, sys; r = json.load(sys.stdin); print("  Unicode stress corpus (5,000 lines, 23 scripts/blocks): %d terms, same vocabulary as TfidfVectorizer: %s, max |entry difference| %s" % (r["vocab"], r["same_vocab"], r.get("max_abs_diff", "-")))'
+        fi
         if why=$(cli_ready topics); then
             t0=$(date +%s.%N)
             "$lowrank" topics "$docs" -k "$tk" --min-df 2 --max-df 0.95 -o "$tdir/nmf" --json \

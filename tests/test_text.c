@@ -48,6 +48,11 @@ static void test_tokenizer(lr_ctx *ctx)
              2, 0,
              "\xC3\xA7" "a|va|\xC3\xA9lan|vital|\xD0\xBF\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82|"
              "\xD0\xBC\xD0\xB8\xD1\x80|\xCE\xBF\xCE\xB4\xCE\xBF\xCF\x82|\xCF\x83\xCE\xBF\xCF\x86\xCE\xB9\xCE\xB1");
+    /* final sigma: a letter before, no letter after (digits are not letters;
+     * combining marks are skipped), as Python's str.lower() */
+    tok_case(ctx, "\xCE\x91\xCE\xA3" "1 1\xCE\xA3 \xCE\x91\xCE\xA3\xCC\x81\xCE\x92 \xCE\x91\xCE\xA3\xCC\x81 "
+                  "\xCE\xA3\xCE\xA3", 2, 0,
+             "\xCE\xB1\xCF\x82" "1|1\xCF\x83|\xCE\xB1\xCF\x83|\xCE\xB1\xCF\x82|\xCF\x83\xCF\x82");
     /* U+0130 lower-cases to i + combining dot (a word break); Kelvin sign to k;
      * Arabic-Indic digits are word characters; U+2014 (dash) and U+00A0 are not */
     tok_case(ctx, "\xC4\xB0stanbul \xE2\x84\xAA" "elvin \xD9\xA3\xD9\xA4 a\xE2\x80\x94" "bc\xC2\xA0" "de", 2, 0,

@@ -9,10 +9,13 @@
 
 typedef struct { uint32_t lo, hi; } lr__uc_range;
 typedef struct { uint32_t first, last; int32_t stride, delta; } lr__uc_lower_run;
+typedef struct { uint32_t lo, hi; int32_t cls; } lr__uc_case_range;
 extern const lr__uc_range lr__uc_word[];
 extern const int lr__uc_word_n;
 extern const lr__uc_lower_run lr__uc_lower[];
 extern const int lr__uc_lower_n;
+extern const lr__uc_case_range lr__uc_case[]; /* cls 1 cased, 2 case-ignorable */
+extern const int lr__uc_case_n;
 extern const char *const lr__stopwords_en[];
 extern const int lr__stopwords_en_n;
 

@@ -1,6 +1,7 @@
 /* tokenize.c -- UTF-8 validation and decoding, Unicode lower-casing and word
  * classification (tables in unicode_tables.c), the token scanner, the
  * stop-word lookup and the public lr_tokenize. */
+#include <pthread.h>
 #include <string.h>
 #include "text_internal.h"
 
@@ -102,10 +103,61 @@ static uint32_t uc_lower_slow(uint32_t c)
     return c;
 }
 
+static inline int ascii_alpha(unsigned c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* For the final-sigma rule: 1 cased, 2 case-ignorable, 0 neither. */
+static int uc_case_class(uint32_t c)
+{
+    if (c < 0x80)
+        return ascii_alpha(c) ? 1 : (c == '\'' || c == '.' || c == ':' || c == '^' || c == '`') ? 2 : 0;
+    int lo = 0, hi = lr__uc_case_n - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (c < lr__uc_case[mid].lo) hi = mid - 1;
+        else if (c > lr__uc_case[mid].hi) lo = mid + 1;
+        else return lr__uc_case[mid].cls;
+    }
+    return 0;
+}
+
 static inline int ascii_word(unsigned c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
            c == '_';
+}
+
+/* ---- a cache for the Basic Multilingual Plane ---------------------------------------
+ * One table lookup instead of three binary searches for U+0080..U+FFFF:
+ * the lower-case code point (BMP lower-cases stay in the BMP) and flags
+ * (bit 0: word character, bits 1-2: case class).  Built
+ * once per process (pthread_once), 192 KB. */
+static uint16_t bmp_lower[0x10000];
+static uint8_t bmp_flags[0x10000];
+static pthread_once_t bmp_once = PTHREAD_ONCE_INIT;
+
+static void bmp_init(void)
+{
+    for (uint32_t c = 0; c < 0x10000; c++) {
+        uint32_t l = uc_lower_slow(c);
+        bmp_lower[c] = (uint16_t)l;
+        bmp_flags[c] = (uint8_t)(uc_is_word_slow(c) | uc_case_class(c) << 1);
+    }
+}
+
+static inline uint32_t uc_lower(uint32_t c)
+{
+    return c < 0x10000 ? bmp_lower[c] : uc_lower_slow(c);
+}
+static inline int uc_is_word(uint32_t c)
+{
+    return c < 0x10000 ? bmp_flags[c] & 1 : uc_is_word_slow(c);
+}
+static inline int uc_case(uint32_t c)
+{
+    return c < 0x10000 ? bmp_flags[c] >> 1 : uc_case_class(c);
 }
 
 /* ---- the scanner -------------------------------------------------------------------- */
@@ -116,7 +168,11 @@ int lr__scan_tokens(const char *str, size_t n, int min_len, lr__tok_sink sink, v
     size_t blen = 0;   /* bytes in buf */
     int64_t cps = 0;   /* code points in the token */
     int toolong = 0;
+    /* Final_Sigma: whether the last code point that was not case-ignorable
+     * was cased (in the original text, as Python looks back) */
+    int prev_cased = 0;
     size_t i = 0;
+    pthread_once(&bmp_once, bmp_init);
 #define FLUSH()                                                              \
     do {                                                                     \
         if (cps >= min_len && !toolong && sink(user, buf, blen)) return 1;   \
@@ -126,6 +182,8 @@ int lr__scan_tokens(const char *str, size_t n, int min_len, lr__tok_sink sink, v
         unsigned b = s[i];
         if (b < 0x80) {
             /* ASCII fast path */
+            if (ascii_alpha(b)) prev_cased = 1;
+            else if (!(b == '\'' || b == '.' || b == ':' || b == '^' || b == '`')) prev_cased = 0;
             if (ascii_word(b)) {
                 if (blen < LR__TOKEN_MAX) buf[blen++] = (char)(b >= 'A' && b <= 'Z' ? b + 32 : b);
                 else toolong = 1;
@@ -137,25 +195,29 @@ int lr__scan_tokens(const char *str, size_t n, int min_len, lr__tok_sink sink, v
             continue;
         }
         uint32_t c = utf8_next(s, &i);
+        int cls = uc_case(c);
         int boundary_after = 0;
         if (c == 0x130) {
             /* U+0130 lower-cases to "i" + U+0307 (a combining mark, not \w) */
             c = 'i';
             boundary_after = 1;
         } else if (c == 0x3A3) {
-            /* Greek capital sigma: final form when it ends a word that has a
-             * letter before it (Unicode's Final_Sigma, approximated). */
-            int next_word = 0;
-            if (i < n) {
-                size_t j = i;
-                uint32_t d = utf8_next(s, &j);
-                next_word = d < 0x80 ? ascii_word(d) : uc_is_word_slow(uc_lower_slow(d));
+            /* Greek capital sigma: final form when a cased letter comes before
+             * it and none after, case-ignorable code points skipped
+             * (Unicode's Final_Sigma, as Python's str.lower()). */
+            int final = prev_cased;
+            for (size_t j = i; final && j < n;) {
+                int k = uc_case(utf8_next(s, &j));
+                if (k == 2) continue;
+                final = k != 1;
+                break;
             }
-            c = (cps > 0 && !next_word) ? 0x3C2 : 0x3C3;
+            c = final ? 0x3C2 : 0x3C3;
         } else {
-            c = uc_lower_slow(c);
+            c = uc_lower(c);
         }
-        if (uc_is_word_slow(c)) {
+        if (cls != 2) prev_cased = cls == 1;
+        if (uc_is_word(c)) {
             if (blen + 4 <= LR__TOKEN_MAX) blen += utf8_put(buf + blen, c);
             else toolong = 1;
             cps++;
