@@ -89,11 +89,14 @@ int main(int argc, char **argv)
         double t0 = now();
         if (lr_corpus_read(ctx, path, &c)) {
             fprintf(stderr, "bench_tfidf: %s\n", lr_ctx_errmsg(ctx));
+            lr_ctx_destroy(ctx);
             return 1;
         }
         double t1 = now();
         if (lr_tfidf_build(ctx, c, &o, &t)) {
             fprintf(stderr, "bench_tfidf: %s\n", lr_ctx_errmsg(ctx));
+            lr_corpus_destroy(ctx, c);
+            lr_ctx_destroy(ctx);
             return 1;
         }
         double t2 = now();
