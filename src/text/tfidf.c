@@ -61,8 +61,9 @@ typedef struct {
     int32_t *tlen;
     int8_t *tstop;
     int64_t *seen_doc, *seen_pos; /* per term: last document, its pair */
-    /* hash slots: term id + 1, 0 = empty */
-    int64_t *slots;
+    /* hash slots: the term's hash (compared first, without touching the
+     * term arrays) and its id + 1 (0 = empty) */
+    struct slot { uint64_t h; int64_t t1; } *slots;
     uint64_t mask;
     /* pairs of the chunk's documents */
     int64_t npairs, pcap;
@@ -79,14 +80,14 @@ typedef struct {
 
 static int rehash(chunk *c, uint64_t nslots)
 {
-    int64_t *s = t_alloc(c->ctx, (size_t)nslots * 8);
+    struct slot *s = t_alloc(c->ctx, (size_t)nslots * sizeof *s);
     if (!s) return -1;
-    memset(s, 0, (size_t)nslots * 8);
+    memset(s, 0, (size_t)nslots * sizeof *s);
     uint64_t mask = nslots - 1;
     for (int64_t t = 0; t < c->nterms; t++) {
         uint64_t h = c->thash[t] & mask;
-        while (s[h]) h = (h + 1) & mask;
-        s[h] = t + 1;
+        while (s[h].t1) h = (h + 1) & mask;
+        s[h].h = c->thash[t], s[h].t1 = t + 1;
     }
     t_free(c->ctx, c->slots);
     c->slots = s, c->mask = mask;
@@ -98,10 +99,10 @@ static int64_t chunk_term(chunk *c, const char *tok, size_t len, uint64_t h)
 {
     uint64_t i = h & c->mask;
     for (;;) {
-        int64_t s = c->slots[i];
+        int64_t s = c->slots[i].t1;
         if (!s) break;
         int64_t t = s - 1;
-        if (c->thash[t] == h && (size_t)c->tlen[t] == len && !memcmp(c->arena + c->toff[t], tok, len))
+        if (c->slots[i].h == h && (size_t)c->tlen[t] == len && !memcmp(c->arena + c->toff[t], tok, len))
             return t;
         i = (i + 1) & c->mask;
     }
@@ -130,7 +131,7 @@ static int64_t chunk_term(chunk *c, const char *tok, size_t len, uint64_t h)
     c->seen_doc[t] = -1;
     c->alen += (int64_t)len + 1;
     c->nterms++;
-    c->slots[i] = t + 1;
+    c->slots[i].h = h, c->slots[i].t1 = t + 1;
     if ((uint64_t)c->nterms * 2 > c->mask + 1 && rehash(c, (c->mask + 1) * 2)) return -1;
     return t;
 }
