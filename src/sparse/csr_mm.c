@@ -11,15 +11,26 @@
 #include "sparse_internal.h"
 
 #define CM_T float
+#define CM_VL 16
 #define CM_NAME(x) cm_##x##_s
 #include "csr_mm_impl.h"
 #undef CM_T
+#undef CM_VL
 #undef CM_NAME
 #define CM_T double
+#define CM_VL 8
 #define CM_NAME(x) cm_##x##_d
 #include "csr_mm_impl.h"
 #undef CM_T
+#undef CM_VL
 #undef CM_NAME
+
+LR_CLONES static void cm_rows(const lr_csr *a, int64_t r0, int64_t r1, const void *Xr,
+                              int64_t b, void *Y, int64_t ldy, void *acc)
+{
+    if (a->dtype == LR_F32) cm_rows_s(a, r0, r1, Xr, b, Y, ldy, acc);
+    else cm_rows_d(a, r0, r1, Xr, b, Y, ldy, acc);
+}
 
 #define ROW_BLOCK 256
 /* Below this many multiply-adds a parallel region costs more than it saves. */
@@ -54,7 +65,7 @@ lr_status csr_mm_rowmajor(lr_ctx *ctx, const lr_csr *a, const void *Xr, int64_t 
     if (b == 0 || a->rows == 0) return LR_OK;
     int par = (double)a->nnz * b > PAR_MIN_WORK && a->rows > ROW_BLOCK;
     if (!par) nt = 1;
-    /* One accumulator row per thread, 64 bytes apart at least. */
+    /* One accumulator row per thread (wide X), 64 bytes apart at least. */
     int64_t stride = (b * (int64_t)es + 63) / 64 * 64;
     char *acc = lr__malloc(ctx, (size_t)stride * nt, "product accumulators");
     if (!acc) return LR_ERR_NOMEM;
@@ -69,8 +80,7 @@ lr_status csr_mm_rowmajor(lr_ctx *ctx, const lr_csr *a, const void *Xr, int64_t 
 #pragma omp for schedule(dynamic, 4)
         for (int64_t k = 0; k < nblk; k++) {
             int64_t r0 = k * ROW_BLOCK, r1 = LR_MIN(a->rows, r0 + ROW_BLOCK);
-            if (a->dtype == LR_F32) cm_rows_s(a, r0, r1, Xr, b, Y, ldy, my);
-            else cm_rows_d(a, r0, r1, Xr, b, Y, ldy, my);
+            cm_rows(a, r0, r1, Xr, b, Y, ldy, my);
         }
     }
     lr__free(ctx, acc);

@@ -4,6 +4,15 @@
 #define LR_SPARSE_INTERNAL_H
 #include "internal.h"
 
+/* Hot loops are compiled for AVX-512, AVX2 and baseline x86-64 and picked at
+ * load time (as the fused kernel does); a given machine always runs the same
+ * clone, so results stay identical for any thread count. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define LR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define LR_CLONES
+#endif
+
 static inline double csr_val(const lr_csr *a, int64_t p)
 {
     return a->dtype == LR_F32 ? (double)((const float *)a->values)[p]
