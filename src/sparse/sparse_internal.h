@@ -20,12 +20,14 @@ static inline double csr_val(const lr_csr *a, int64_t p)
 }
 
 /* Y (a->rows x b, column-major, ldy) = a Xr, where Xr is a->cols x b stored
- * row-major (row c at Xr + c * b).  Each row of Y is summed by one thread in
+ * row-major with row stride bs = csr_rowmajor_stride(dtype, b) (row c at
+ * Xr + c * bs, padding zero).  Each row of Y is summed by one thread in
  * storage order: bit-identical for any thread count.  Errors: LR_ERR_NOMEM. */
 lr_status csr_mm_rowmajor(lr_ctx *ctx, const lr_csr *a, const void *Xr, int64_t b,
-                          void *Y, int64_t ldy);
-/* Xr (rows x cols row-major, dtype of X) = X, threaded. */
-void csr_to_rowmajor(lr_ctx *ctx, const lr_mat *X, void *Xr);
+                          int64_t bs, void *Y, int64_t ldy);
+int64_t csr_rowmajor_stride(lr_dtype t, int64_t b);
+/* Xr (rows x bs row-major, dtype of X, zero padded) = X. */
+void csr_to_rowmajor(lr_ctx *ctx, const lr_mat *X, void *Xr, int64_t bs);
 /* Y = a X (X, Y column-major of a's dtype; shapes already checked). */
 lr_status csr_mm_plain(lr_ctx *ctx, const lr_csr *a, const lr_mat *X, lr_mat *Y);
 #endif
