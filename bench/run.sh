@@ -12,6 +12,10 @@
 #   rpca     robust PCA: lowrank separate vs the NumPy IALM reference
 #            (peer_rpca.py, full and partial SVD) at 160x120 and 320x240, and
 #            the whole `separate` run's frames/s and peak memory
+#   nmf      NMF k=10 and LSA k=100 of the TF-IDF matrix of the Debian package
+#            descriptions (make_corpus.sh; TfidfVectorizer -> .mtx, so both
+#            sides factor the same file): lowrank nmf / lowrank svd vs
+#            scikit-learn NMF(solver='cd', init='nndsvda') / TruncatedSVD
 #   topics   Debian package descriptions (bench/make_corpus.sh, ~63,700
 #            documents): text -> TF-IDF, bench_tfidf vs TfidfVectorizer
 #            (peer_tfidf.py: same vocabulary and entries checked), and the
@@ -29,6 +33,11 @@
 #   BENCH_RPCA_TIME_LIMIT  seconds per NumPy peer run before it is capped and
 #                          its time estimated from its per-iteration time
 #                          (default 120)
+#   BENCH_NMF_TOL          NMF tolerance for both sides (default 1e-4)
+#   BENCH_NMF_TIGHT_TOL    our second, tighter run (default 1e-9): scikit-
+#                          learn's tol bounds its projected-gradient ratio,
+#                          ours the relative loss change per iteration
+#   BENCH_NMF_DTYPE        our NMF/LSA precision (default f64, as sklearn)
 #   BENCH_TOPICS_K         topics in the topics section (default 20)
 # Our binaries run in the environment as given; the NumPy peers run with
 # OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed (their own BLAS defaults).
@@ -36,7 +45,7 @@
 set -uo pipefail
 
 if [ $# -lt 1 ] || [ "$1" = -h ] || [ "$1" = --help ]; then
-    sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,44p' "$0" | sed 's/^# \{0,1\}//'
     [ $# -lt 1 ] && exit 2 || exit 0
 fi
 here=$(cd "$(dirname "$0")" && pwd)
@@ -44,7 +53,7 @@ repo=$(cd "$here/.." && pwd)
 build=$(cd "$1" 2>/dev/null && pwd) || { echo "bench/run.sh: no build folder $1 (run make build first)" >&2; exit 2; }
 shift
 sections=("$@")
-[ ${#sections[@]} -eq 0 ] && sections=(stream rsvd images rpca topics)
+[ ${#sections[@]} -eq 0 ] && sections=(stream rsvd images rpca nmf topics)
 
 PY=/usr/bin/python3          # Debian's python3: numpy, scikit-learn, opencv
 cache=${BENCH_CACHE:-$repo/.cache/samples}
@@ -239,6 +248,48 @@ if want rpca; then
     "$PY" "$here/report.py" rpca "$results"
     echo "  note: the peers' matrix is built by OpenCV (INTER_AREA resize), lowrank decodes"
     echo "  and scales with FFmpeg: same frames, pixel values differ slightly"
+fi
+
+# ---- NMF and LSA of the Debian package corpus ---------------------------------
+if want nmf; then
+    hr "Topics: NMF and LSA of the Debian package descriptions (TF-IDF)"
+    ntol=${BENCH_NMF_TOL:-1e-4}
+    ttol=${BENCH_NMF_TIGHT_TOL:-1e-9}
+    ndt=${BENCH_NMF_DTYPE:-f64}
+    d=$out/nmf
+    mkdir -p "$d"
+    if ! why=$(cli_ready nmf); then
+        na "$why"
+    elif ! have_py sklearn || ! have_py scipy; then
+        na "python3-sklearn / python3-scipy missing (scripts/deps.sh bench)"
+    elif ! "$here/make_corpus.sh" "$d/corpus" 2>"$d/corpus.log"; then
+        na "make_corpus.sh failed: $(tail -n 1 "$d/corpus.log")"
+    elif ! peer "$here/peer_nmf.py" tfidf "$d/corpus/debian-docs.txt" "$d/tfidf.mtx" \
+            >>"$results" 2>"$d/tfidf.log"; then
+        na "TF-IDF matrix failed: $(tail -n 1 "$d/tfidf.log")"
+    else
+        A=$d/tfidf.mtx
+        for run in "lowrank $ntol" "lowrank-tight $ttol"; do
+            set -- $run
+            if "$lowrank" nmf "$A" -k 10 --tol "$2" --max-iter 200 --dtype "$ndt" \
+                    -o "$d/$1" --quiet 2>"$d/$1.err"; then
+                peer "$here/peer_nmf.py" ours-nmf "$A" "$d/$1" --impl "$1" >>"$results"
+            else
+                na "lowrank nmf failed: $(tail -n 1 "$d/$1.err")"
+            fi
+        done
+        collect peer_nmf peer "$here/peer_nmf.py" nmf "$A" -k 10 --tol "$ntol" --max-iter 200 ||
+            na "sklearn NMF failed: $(tail -n 2 "$out/peer_nmf.log")"
+        if "$lowrank" svd "$A" -k 100 -p 10 -q 5 --dtype "$ndt" -o "$d/lsa" --json --quiet \
+                >"$d/lsa.json" 2>"$d/lsa.err"; then
+            peer "$here/peer_nmf.py" ours-lsa "$d/lsa.json" >>"$results"
+        else
+            na "lowrank svd failed: $(tail -n 1 "$d/lsa.err")"
+        fi
+        collect peer_nmf peer "$here/peer_nmf.py" lsa "$A" -k 100 --n-iter 5 ||
+            na "TruncatedSVD failed: $(tail -n 2 "$out/peer_nmf.log")"
+        peer "$here/peer_nmf.py" table "$results"
+    fi
 fi
 
 # Later sections (issue 3): OpenCV MOG2 on the synthetic ground-truth video

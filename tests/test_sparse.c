@@ -132,9 +132,13 @@ static void test_mm(lr_ctx *ctx, lr_dtype dt)
     trip t = make_trip(2000, 600, 0.05, 5); /* large enough to run threaded */
     lr_csr a;
     CHECK_OK(ctx, lr_csr_from_triplets(ctx, dt, t.m, t.n, t.nt, t.ri, t.ci, t.v, &a));
-    int64_t b = 7;
     tu_rng g = {99};
-    for (int trans = 0; trans < 2; trans++) {
+    /* b = 7, 10: the narrow kernel (register groups, padded rows); b = 37:
+     * the wide one. */
+    static const int64_t bs[3] = {7, 10, 37};
+    for (int q = 0; q < 6; q++) {
+        int trans = q & 1;
+        int64_t b = bs[q >> 1];
         int64_t in = trans ? t.m : t.n, out = trans ? t.n : t.m;
         double *Xd = malloc(8 * in * b), *Yd = malloc(8 * out * b);
         for (int64_t i = 0; i < in * b; i++) Xd[i] = tu_randn(&g);
@@ -160,8 +164,8 @@ static void test_mm(lr_ctx *ctx, lr_dtype dt)
         double scale = 0;
         for (int64_t i = 0; i < out * b; i++) scale = fmax(scale, fabs(Yd[i]));
         double e = maxdiff_dense(&Y, Yd);
-        CHECK(e <= (dt == LR_F32 ? 1e-5 : 1e-13) * scale, "%s mm trans=%d differs by %g",
-              lr_dtype_name(dt), trans, e);
+        CHECK(e <= (dt == LR_F32 ? 1e-5 : 1e-13) * scale, "%s mm trans=%d b=%lld differs by %g",
+              lr_dtype_name(dt), trans, (long long)b, e);
         CHECK(memcmp(Y.data, Y1.data, (size_t)(out * b) * lr_dtype_size(dt)) == 0,
               "1 vs 2 threads differ (trans=%d)", trans);
         lr_mat Ybad;

@@ -22,7 +22,7 @@ static lr_status sweep(lr_ctx *ctx, lr_mat *F, const lr_mat *P, const double *G,
 {
     int64_t r = F->rows, k = F->cols, nblk = (r + NMF_ROWS - 1) / NMF_ROWS;
     int nt = (double)r * k * k > (1 << 16) && nblk > 1 ? lr__threads(ctx) : 1;
-    double *f = lr__malloc(ctx, (size_t)nt * (size_t)(k + 8) * 8, "sweep scratch");
+    double *f = lr__malloc(ctx, (size_t)nt * (size_t)(k + 1) * NK_RB * 8, "sweep scratch");
     if (!f) return LR_ERR_NOMEM;
 #pragma omp parallel num_threads(nt)
     {
@@ -33,7 +33,7 @@ static lr_status sweep(lr_ctx *ctx, lr_mat *F, const lr_mat *P, const double *G,
 #pragma omp for schedule(static)
         for (int64_t b = 0; b < nblk; b++)
             nmf_cd_rows(F->dtype, F->data, F->ld, P->data, P->ld, b * NMF_ROWS,
-                        LR_MIN(r, (b + 1) * NMF_ROWS), k, G, l1, l2, f + me * (k + 8));
+                        LR_MIN(r, (b + 1) * NMF_ROWS), k, G, l1, l2, f + me * (k + 1) * NK_RB);
     }
     lr__free(ctx, f);
     return LR_OK;
@@ -42,16 +42,30 @@ static lr_status sweep(lr_ctx *ctx, lr_mat *F, const lr_mat *P, const double *G,
 static double dot_mat(const lr_mat *X, const lr_mat *Y)
 {
     double s = 0;
-    for (int64_t j = 0; j < X->cols; j++)
-        for (int64_t i = 0; i < X->rows; i++) s += lr_mat_get(X, i, j) * lr_mat_get(Y, i, j);
+    for (int64_t j = 0; j < X->cols; j++) {
+        if (X->dtype == LR_F32) {
+            const float *x = (const float *)X->data + j * X->ld, *y = (const float *)Y->data + j * Y->ld;
+            for (int64_t i = 0; i < X->rows; i++) s += (double)x[i] * (double)y[i];
+        } else {
+            const double *x = (const double *)X->data + j * X->ld, *y = (const double *)Y->data + j * Y->ld;
+            for (int64_t i = 0; i < X->rows; i++) s += x[i] * y[i];
+        }
+    }
     return s;
 }
 
 static double sum_mat(const lr_mat *X)
 {
     double s = 0;
-    for (int64_t j = 0; j < X->cols; j++)
-        for (int64_t i = 0; i < X->rows; i++) s += lr_mat_get(X, i, j);
+    for (int64_t j = 0; j < X->cols; j++) {
+        if (X->dtype == LR_F32) {
+            const float *x = (const float *)X->data + j * X->ld;
+            for (int64_t i = 0; i < X->rows; i++) s += x[i];
+        } else {
+            const double *x = (const double *)X->data + j * X->ld;
+            for (int64_t i = 0; i < X->rows; i++) s += x[i];
+        }
+    }
     return s;
 }
 

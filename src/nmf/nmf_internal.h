@@ -44,7 +44,7 @@ lr_status nmf_mu_kl(lr_ctx *ctx, const nmf_data *d, const lr_nmf_opts *o, lr_mat
  * column-major, ld ldf): for each row and each component t in order,
  *   F(i,t) = max(0, F(i,t) - ((F G)(i,t) - P(i,t) + l1) / (G(t,t) + l2)),
  * G: k x k double (the other factor's Gram), P: r x k (A times the other
- * factor).  f: k doubles of scratch. */
+ * factor).  f: NK_RB * k doubles of scratch. */
 void nmf_cd_rows(lr_dtype t, void *F, int64_t ldf, const void *P, int64_t ldp, int64_t r0,
                  int64_t r1, int64_t k, const double *G, double l1, double l2, double *f);
 /* Multiplicative KL update of rows [r0, r1) of X (row-major, r x k) against
@@ -59,4 +59,5 @@ double nmf_kl_rows(lr_dtype t, const lr_csr *S, const void *X, const void *Y, in
 
 #define NMF_EPS 1.1920929e-07 /* float32 machine epsilon, as scikit-learn */
 #define NMF_ROWS 256          /* rows per work item in the threaded sweeps */
+#define NK_RB 8               /* rows interleaved in the sweep kernel */
 #endif

@@ -11,50 +11,70 @@
 #include "sparse_internal.h"
 
 #define CM_T float
+#define CM_VL 16
 #define CM_NAME(x) cm_##x##_s
 #include "csr_mm_impl.h"
 #undef CM_T
+#undef CM_VL
 #undef CM_NAME
 #define CM_T double
+#define CM_VL 8
 #define CM_NAME(x) cm_##x##_d
 #include "csr_mm_impl.h"
 #undef CM_T
+#undef CM_VL
 #undef CM_NAME
+
+LR_CLONES static void cm_rows(const lr_csr *a, int64_t r0, int64_t r1, const void *Xr,
+                              int64_t b, int64_t bs, void *Y, int64_t ldy, void *acc)
+{
+    if (a->dtype == LR_F32) cm_rows_s(a, r0, r1, Xr, b, bs, Y, ldy, acc);
+    else cm_rows_d(a, r0, r1, Xr, b, bs, Y, ldy, acc);
+}
+
+int64_t csr_rowmajor_stride(lr_dtype t, int64_t b)
+{
+    int64_t vl = 64 / (int64_t)lr_dtype_size(t);
+    return b > 2 * vl ? b : (b + 3) / 4 * 4;
+}
 
 #define ROW_BLOCK 256
 /* Below this many multiply-adds a parallel region costs more than it saves. */
 #define PAR_MIN_WORK (1 << 16)
 
-void csr_to_rowmajor(lr_ctx *ctx, const lr_mat *X, void *Xr)
+void csr_to_rowmajor(lr_ctx *ctx, const lr_mat *X, void *Xr, int64_t bs)
 {
     int64_t m = X->rows, n = X->cols;
-    int par = m * n > (1 << 16);
-#pragma omp parallel for schedule(static) num_threads(lr__threads(ctx)) if (par)
+    size_t es = lr_dtype_size(X->dtype);
+    if (bs > n) memset(Xr, 0, (size_t)(m * bs) * es);
+    /* Serial: O(m n) copying is cheap next to the product, and a parallel
+     * region here costs more than it saves on a busy machine. */
+    (void)ctx;
     for (int64_t i0 = 0; i0 < m; i0 += ROW_BLOCK) {
         int64_t i1 = LR_MIN(m, i0 + ROW_BLOCK);
         for (int64_t j = 0; j < n; j++) {
             if (X->dtype == LR_F32) {
                 const float *s = (const float *)X->data + j * X->ld;
                 float *d = Xr;
-                for (int64_t i = i0; i < i1; i++) d[i * n + j] = s[i];
+                for (int64_t i = i0; i < i1; i++) d[i * bs + j] = s[i];
             } else {
                 const double *s = (const double *)X->data + j * X->ld;
                 double *d = Xr;
-                for (int64_t i = i0; i < i1; i++) d[i * n + j] = s[i];
+                for (int64_t i = i0; i < i1; i++) d[i * bs + j] = s[i];
             }
         }
     }
 }
 
 lr_status csr_mm_rowmajor(lr_ctx *ctx, const lr_csr *a, const void *Xr, int64_t b,
-                          void *Y, int64_t ldy)
+                          int64_t bs, void *Y, int64_t ldy)
 {
     int nt = lr__threads(ctx);
     size_t es = lr_dtype_size(a->dtype);
     if (b == 0 || a->rows == 0) return LR_OK;
     int par = (double)a->nnz * b > PAR_MIN_WORK && a->rows > ROW_BLOCK;
     if (!par) nt = 1;
-    /* One accumulator row per thread, 64 bytes apart at least. */
+    /* One accumulator row per thread (wide X), 64 bytes apart at least. */
     int64_t stride = (b * (int64_t)es + 63) / 64 * 64;
     char *acc = lr__malloc(ctx, (size_t)stride * nt, "product accumulators");
     if (!acc) return LR_ERR_NOMEM;
@@ -69,8 +89,7 @@ lr_status csr_mm_rowmajor(lr_ctx *ctx, const lr_csr *a, const void *Xr, int64_t 
 #pragma omp for schedule(dynamic, 4)
         for (int64_t k = 0; k < nblk; k++) {
             int64_t r0 = k * ROW_BLOCK, r1 = LR_MIN(a->rows, r0 + ROW_BLOCK);
-            if (a->dtype == LR_F32) cm_rows_s(a, r0, r1, Xr, b, Y, ldy, my);
-            else cm_rows_d(a, r0, r1, Xr, b, Y, ldy, my);
+            cm_rows(a, r0, r1, Xr, b, bs, Y, ldy, my);
         }
     }
     lr__free(ctx, acc);
@@ -81,10 +100,11 @@ lr_status csr_mm_rowmajor(lr_ctx *ctx, const lr_csr *a, const void *Xr, int64_t 
 lr_status csr_mm_plain(lr_ctx *ctx, const lr_csr *a, const lr_mat *X, lr_mat *Y)
 {
     size_t es = lr_dtype_size(a->dtype);
-    void *Xr = lr__malloc(ctx, lr__bytes(X->rows, X->cols, es), "row-major copy");
+    int64_t bs = csr_rowmajor_stride(a->dtype, X->cols);
+    void *Xr = lr__malloc(ctx, lr__bytes(X->rows, bs, es), "row-major copy");
     if (!Xr) return LR_ERR_NOMEM;
-    csr_to_rowmajor(ctx, X, Xr);
-    lr_status st = csr_mm_rowmajor(ctx, a, Xr, X->cols, Y->data, Y->ld);
+    csr_to_rowmajor(ctx, X, Xr, bs);
+    lr_status st = csr_mm_rowmajor(ctx, a, Xr, X->cols, bs, Y->data, Y->ld);
     lr__free(ctx, Xr);
     return st;
 }
