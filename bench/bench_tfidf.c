@@ -103,7 +103,7 @@ int main(int argc, char **argv)
         if (t2 - t0 < best) best = t2 - t0, best_read = t1 - t0;
     }
     const lr_csr *X = lr_tfidf_matrix(t);
-    printf("{\"bench\": \"tfidf\", \"impl\": \"lowrank\", \"seconds\": %.6f, \"read_seconds\": %.6f, "
+    printf("{\"bench\": \"text_tfidf\", \"impl\": \"lowrank\", \"seconds\": %.6f, \"read_seconds\": %.6f, "
            "\"threads\": %d, \"docs\": %lld, \"vocab\": %lld, \"nnz\": %lld, \"skipped\": %lld}\n",
            best, best_read, lr_ctx_threads(ctx), (long long)X->rows, (long long)X->cols,
            (long long)X->nnz, (long long)(lr_corpus_get_counts(c).seen - lr_corpus_size(c)));

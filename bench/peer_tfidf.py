@@ -59,7 +59,7 @@ def main():
                             max_features=a.max_features, sublinear_tf=a.sublinear_tf)
         X = v.fit_transform(docs)
         best = min(best, time.perf_counter() - t0)
-    out = {"bench": "tfidf", "impl": "sklearn", "seconds": best, "docs": X.shape[0],
+    out = {"bench": "text_tfidf", "impl": "sklearn", "seconds": best, "docs": X.shape[0],
            "vocab": X.shape[1], "nnz": int(X.nnz)}
     if a.compare:
         vocab = v.get_feature_names_out().tolist()

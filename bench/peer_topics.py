@@ -144,7 +144,7 @@ def run(a):
 
 def table(path):
     rows = [json.loads(l) for l in open(path) if l.strip()]
-    tf = {r["impl"]: r for r in rows if r.get("bench") == "tfidf"}
+    tf = {r["impl"]: r for r in rows if r.get("bench") == "text_tfidf"}
     tp = {r["impl"]: r for r in rows if r.get("bench") == "topics"}
 
     def ratio(a, b):
