@@ -138,6 +138,12 @@ expect2 "fraction above 1" "max-df" "$corpus" --max-df 1.5 -o "$T/bad"
 expect2 "top 1" "top" "$corpus" --top 1 -o "$T/bad"
 expect2 "unknown option" "unknown" "$corpus" --frobnicate -o "$T/bad"
 expect2 "output parent missing" "parent" "$corpus" -k 2 -o "$T/no/such/dir"
+# a folder in the way of a result file: refused before any work
+mkdir -p "$T/blocked/topics.png"
+err=$("$BIN" topics "$corpus" -k 2 --min-df 1 -o "$T/blocked" 2>&1 >/dev/null)
+check "folder in the way: exit 2" test $? -eq 2
+check "folder in the way: named" grep -q "topics.png' exists and is not a regular file" <<<"$err"
+check "folder in the way: nothing written" test "$(ls -A "$T/blocked")" = topics.png
 # an existing result set is untouched by a failing run
 sum_before=$(cat "$out"/* | md5sum)
 "$BIN" topics "$T/one.txt" -k 1 -o "$out" --quiet 2>/dev/null

@@ -182,6 +182,17 @@ static void check_outdir(const cli_common *cc, const char *dir)
             cli_die(cc, EXIT_USAGE, "output '%s' exists and is not a folder; choose a folder "
                     "name with -o", dir);
         cli_probe_dir(cc, dir);
+        /* a folder where a result file should go could not be replaced */
+        static const char *const names[] = {"topics.txt", "vocab.txt", "doc-topics.tsv", "W.npy",
+                                            "H.npy", "U.npy", "S.npy", "Vt.npy", "topics.png",
+                                            "report.json"};
+        for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+            char p[PATH_MAX];
+            cli_path(p, sizeof p, dir, names[i]);
+            if (stat(p, &st) == 0 && !S_ISREG(st.st_mode))
+                cli_die(cc, EXIT_USAGE, "'%s' exists and is not a regular file; move it away or "
+                        "choose another output folder", p);
+        }
         return;
     }
     char tmp[PATH_MAX];
