@@ -13,6 +13,15 @@
 #   rpca     robust PCA: lowrank separate vs the NumPy IALM reference
 #            (peer_rpca.py, full and partial SVD) at 160x120 and 320x240, and
 #            the whole `separate` run's frames/s and peak memory
+#   nmf      NMF k=10 and LSA k=100 of the TF-IDF matrix of the Debian package
+#            descriptions (make_corpus.sh; TfidfVectorizer -> .mtx, so both
+#            sides factor the same file): lowrank nmf / lowrank svd vs
+#            scikit-learn NMF(solver='cd', init='nndsvda') / TruncatedSVD
+#   topics   Debian package descriptions (bench/make_corpus.sh, ~63,700
+#            documents): text -> TF-IDF, bench_tfidf vs TfidfVectorizer
+#            (peer_tfidf.py: same vocabulary and entries checked), and the
+#            whole `lowrank topics -k 20` NMF run vs TfidfVectorizer + NMF
+#            (peer_topics.py): time, loss, NPMI, NMI with the Section labels
 # A section whose parts are not built or not working prints
 # "not available: <why>" and the run goes on.
 #
@@ -25,6 +34,12 @@
 #   BENCH_RPCA_TIME_LIMIT  seconds per NumPy peer run before it is capped and
 #                          its time estimated from its per-iteration time
 #                          (default 120)
+#   BENCH_NMF_TOL          NMF tolerance for both sides (default 1e-4)
+#   BENCH_NMF_TIGHT_TOL    our second, tighter run (default 1e-9): scikit-
+#                          learn's tol bounds its projected-gradient ratio,
+#                          ours the relative loss change per iteration
+#   BENCH_NMF_DTYPE        our NMF/LSA precision (default f64, as sklearn)
+#   BENCH_TOPICS_K         topics in the topics section (default 20)
 # Our binaries run in the environment as given; the NumPy peers run with
 # OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed (their own BLAS defaults).
 # All raw results: BUILD_DIR/bench-out/results.jsonl (one JSON per line).
@@ -39,7 +54,7 @@ repo=$(cd "$here/.." && pwd)
 build=$(cd "$1" 2>/dev/null && pwd) || { echo "bench/run.sh: no build folder $1 (run make build first)" >&2; exit 2; }
 shift
 sections=("$@")
-[ ${#sections[@]} -eq 0 ] && sections=(stream rsvd images rpca)
+[ ${#sections[@]} -eq 0 ] && sections=(stream rsvd images rpca nmf topics)
 
 PY=/usr/bin/python3          # Debian's python3: numpy, scikit-learn, opencv
 cache=${BENCH_CACHE:-$repo/.cache/samples}
@@ -236,7 +251,93 @@ if want rpca; then
     echo "  and scales with FFmpeg: same frames, pixel values differ slightly"
 fi
 
+# ---- NMF and LSA of the Debian package corpus ---------------------------------
+if want nmf; then
+    hr "Topics: NMF and LSA of the Debian package descriptions (TF-IDF)"
+    ntol=${BENCH_NMF_TOL:-1e-4}
+    ttol=${BENCH_NMF_TIGHT_TOL:-1e-9}
+    ndt=${BENCH_NMF_DTYPE:-f64}
+    d=$out/nmf
+    mkdir -p "$d"
+    if ! why=$(cli_ready nmf); then
+        na "$why"
+    elif ! have_py sklearn || ! have_py scipy; then
+        na "python3-sklearn / python3-scipy missing (scripts/deps.sh bench)"
+    elif ! "$here/make_corpus.sh" "$d/corpus" 2>"$d/corpus.log"; then
+        na "make_corpus.sh failed: $(tail -n 1 "$d/corpus.log")"
+    elif ! peer "$here/peer_nmf.py" tfidf "$d/corpus/debian-docs.txt" "$d/tfidf.mtx" \
+            >>"$results" 2>"$d/tfidf.log"; then
+        na "TF-IDF matrix failed: $(tail -n 1 "$d/tfidf.log")"
+    else
+        A=$d/tfidf.mtx
+        for run in "lowrank $ntol" "lowrank-tight $ttol"; do
+            set -- $run
+            if "$lowrank" nmf "$A" -k 10 --tol "$2" --max-iter 200 --dtype "$ndt" \
+                    -o "$d/$1" --quiet 2>"$d/$1.err"; then
+                peer "$here/peer_nmf.py" ours-nmf "$A" "$d/$1" --impl "$1" >>"$results"
+            else
+                na "lowrank nmf failed: $(tail -n 1 "$d/$1.err")"
+            fi
+        done
+        collect peer_nmf peer "$here/peer_nmf.py" nmf "$A" -k 10 --tol "$ntol" --max-iter 200 ||
+            na "sklearn NMF failed: $(tail -n 2 "$out/peer_nmf.log")"
+        if "$lowrank" svd "$A" -k 100 -p 10 -q 5 --dtype "$ndt" -o "$d/lsa" --json --quiet \
+                >"$d/lsa.json" 2>"$d/lsa.err"; then
+            peer "$here/peer_nmf.py" ours-lsa "$d/lsa.json" >>"$results"
+        else
+            na "lowrank svd failed: $(tail -n 1 "$d/lsa.err")"
+        fi
+        collect peer_nmf peer "$here/peer_nmf.py" lsa "$A" -k 100 --n-iter 5 ||
+            na "TruncatedSVD failed: $(tail -n 2 "$out/peer_nmf.log")"
+        peer "$here/peer_nmf.py" table "$results"
+    fi
+fi
+
 # Later sections (issue 3): OpenCV MOG2 on the synthetic ground-truth video
 # (F1, frames/s), added here as `if want mog2; then ... fi`.
+
+# ---- topics (issue 6) -----------------------------------------------------------
+if want topics; then
+    hr "Topics: text -> TF-IDF and lowrank topics (NMF) vs scikit-learn"
+    corp=$cache/corpus
+    if ! have_py sklearn; then
+        na "python3-sklearn missing (scripts/deps.sh bench)"
+    elif [ ! -s "$corp/debian-docs.txt" ] && ! "$here/make_corpus.sh" "$corp" 2>"$out/corpus.log"; then
+        na "bench/make_corpus.sh failed: $(tail -n 1 "$out/corpus.log")"
+    elif [ ! -x "$build/bench_tfidf" ]; then
+        na "bench_tfidf is not built ($build/bench_tfidf)"
+    else
+        docs=$corp/debian-docs.txt
+        tdir=$out/topics
+        mkdir -p "$tdir/tfidf"
+        tk=${BENCH_TOPICS_K:-20}
+        collect tfidf "$build/bench_tfidf" "$docs" --min-df 2 --max-df 0.95 --repeat 3 \
+            --threads 1 --dump "$tdir/tfidf" || na "bench_tfidf failed: $(tail -n 1 "$out/tfidf.log")"
+        "$build/bench_tfidf" "$docs" --min-df 2 --max-df 0.95 --repeat 3 2>>"$out/tfidf.log" |
+            sed 's/"impl": "lowrank"/"impl": "lowrank-mt"/' >>"$results"
+        collect peer_tfidf peer "$here/peer_tfidf.py" "$docs" --min-df 2 --max-df 0.95 --repeat 3 \
+            --compare "$tdir/tfidf" || na "peer_tfidf.py failed: $(tail -n 2 "$out/peer_tfidf.log")"
+        # Unicode stress corpus: the same vocabulary as TfidfVectorizer?
+        mkdir -p "$tdir/unicode"
+        if "$PY" "$here/make_unicode_corpus.py" "$tdir/unicode.txt" &&
+            "$build/bench_tfidf" "$tdir/unicode.txt" --min-df 1 --repeat 1 --dump "$tdir/unicode" >/dev/null; then
+            peer "$here/peer_tfidf.py" "$tdir/unicode.txt" --min-df 1 --repeat 1 --compare "$tdir/unicode" |
+                "$PY" -c 'import json, sys; r = json.load(sys.stdin); print("  Unicode stress corpus (5,000 lines, 23 scripts/blocks): %d terms, same vocabulary as TfidfVectorizer: %s, max |entry difference| %s" % (r["vocab"], r["same_vocab"], r.get("max_abs_diff", "-")))'
+        fi
+        if why=$(cli_ready topics); then
+            t0=$(date +%s.%N)
+            "$lowrank" topics "$docs" -k "$tk" --min-df 2 --max-df 0.95 -o "$tdir/nmf" --json \
+                --quiet >"$tdir/nmf.json" 2>"$tdir/nmf.err" || na "lowrank topics failed: $(tail -n 1 "$tdir/nmf.err")"
+            t1=$(date +%s.%N)
+            echo "  lowrank topics -k $tk, whole run with its files: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
+            collect peer_topics peer "$here/peer_topics.py" "$docs" "$corp/debian-labels.txt" \
+                -k "$tk" --min-df 2 --max-df 0.95 --ours "$tdir/nmf" ||
+                na "peer_topics.py failed: $(tail -n 2 "$out/peer_topics.log")"
+        else
+            na "$why"
+        fi
+        "$PY" "$here/peer_topics.py" --table "$results"
+    fi
+fi
 
 printf '\nraw results: %s\n' "$results"

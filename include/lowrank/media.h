@@ -1,6 +1,7 @@
 /* media.h -- matrices from and to files: atomic output files, NumPy .npy,
- * images (PNG/JPEG), .lrz compressed images, video.  The media layer never
- * runs an algorithm; the algorithms never open a file. */
+ * images (PNG/JPEG), .lrz compressed images, video, Matrix Market (.mtx).
+ * The media layer never runs an algorithm; the algorithms never open a
+ * file. */
 #ifndef LOWRANK_MEDIA_H
 #define LOWRANK_MEDIA_H
 #include <stdio.h>
@@ -40,4 +41,6 @@ LR_API void lr_outfile_abort(lr_outfile *f);
 #include "lowrank/image.h"
 #include "lowrank/lrz.h"
 #include "lowrank/video.h"
+#include "lowrank/mtx.h"
+#include "lowrank/text.h"
 #endif

@@ -114,4 +114,6 @@ int cmd_svd(int argc, char **argv);
 int cmd_compress(int argc, char **argv);
 int cmd_decompress(int argc, char **argv);
 int cmd_separate(int argc, char **argv);
+int cmd_nmf(int argc, char **argv);
+int cmd_topics(int argc, char **argv);
 #endif

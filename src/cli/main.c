@@ -12,6 +12,8 @@ static const struct {
     {"compress", cmd_compress, "compress an image by low-rank approximation (.lrz)"},
     {"decompress", cmd_decompress, "turn a .lrz file back into a PNG image"},
     {"separate", cmd_separate, "split a video into background and foreground"},
+    {"nmf", cmd_nmf, "non-negative matrix factorization of a .npy or .mtx matrix"},
+    {"topics", cmd_topics, "topics of a text corpus (TF-IDF, then NMF or LSA)"},
 };
 
 static void usage(FILE *f)

@@ -10,7 +10,8 @@ lr_status lr_op_dense(lr_ctx *ctx, const lr_mat *A, lr_op **out)
     if (s) return s;
     lr_op *op = lr__malloc(ctx, sizeof *op, "an operator");
     if (!op) return LR_ERR_NOMEM;
-    *op = (lr_op){A->dtype, A->rows, A->cols, 1, *A, NULL, NULL, -1.0, ctx ? ctx->alloc : (lr_allocator){0}};
+    *op = (lr_op){A->dtype, A->rows, A->cols, 1, *A, NULL, NULL, -1.0,
+                  ctx ? ctx->alloc : (lr_allocator){0}, NULL};
     *out = op;
     return LR_OK;
 }
@@ -23,14 +24,18 @@ lr_status lr_op_custom(lr_ctx *ctx, lr_dtype t, int64_t rows, int64_t cols,
         return lr__err(ctx, LR_ERR_ARG, "custom operator: bad type, size or callback");
     lr_op *op = lr__malloc(ctx, sizeof *op, "an operator");
     if (!op) return LR_ERR_NOMEM;
-    *op = (lr_op){t, rows, cols, 0, {0}, fn, user, frob2, ctx ? ctx->alloc : (lr_allocator){0}};
+    *op = (lr_op){t, rows, cols, 0, {0}, fn, user, frob2,
+                  ctx ? ctx->alloc : (lr_allocator){0}, NULL};
     *out = op;
     return LR_OK;
 }
 
+void op_set_release(lr_op *op, void (*release)(void *user)) { op->release = release; }
+
 void lr_op_destroy(lr_op *op)
 {
     if (!op) return;
+    if (op->release) op->release(op->user);
     lr_ctx own = {0};
     own.alloc = op->alloc;
     lr__free(&own, op);

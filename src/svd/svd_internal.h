@@ -13,7 +13,12 @@ struct lr_op {
     void *user;
     double frob2;       /* < 0: unknown */
     lr_allocator alloc; /* the creating context's (destroy has none) */
+    void (*release)(void *user); /* called by lr_op_destroy when set */
 };
+
+/* Makes lr_op_destroy call release(user): for operators (sparse) that own
+ * what their user pointer holds. */
+void op_set_release(lr_op *op, void (*release)(void *user));
 
 struct lr_svd {
     lr_ctx own;         /* allocator that owns the buffers below */

@@ -1,0 +1,144 @@
+/* nmf_cd.c -- Fast HALS / coordinate descent on
+ *   1/2 ||A - W H||_F^2 + l1_w |W|_1 + l2_w/2 ||W||_F^2 + l1_h |H|_1 + l2_h/2 ||H||_F^2
+ * (Cichocki & Phan 2009; the method of scikit-learn's NMF(solver='cd')).
+ * One iteration: P = A H^T and G = H H^T, a sweep over W's components; then
+ * Q = A^T W and G = W^T W, a sweep over H's.  Rows of a factor are
+ * independent within a sweep, so they are split across threads while each
+ * row runs its components in order: the same bits for any thread count.
+ * The loss comes from the products already made:
+ *   ||A - WH||^2 = ||A||^2 - 2 <H^T, A^T W> + <W^T W, H H^T>.
+ * Cost per iteration: two products with A (O(nnz k) sparse, O(m n k) dense)
+ * plus O((m + n) k^2). */
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#include <math.h>
+#include <string.h>
+#include "nmf_internal.h"
+
+/* One sweep over all rows of F. */
+static lr_status sweep(lr_ctx *ctx, lr_mat *F, const lr_mat *P, const double *G, double l1,
+                       double l2)
+{
+    int64_t r = F->rows, k = F->cols, nblk = (r + NMF_ROWS - 1) / NMF_ROWS;
+    int nt = (double)r * k * k > (1 << 16) && nblk > 1 ? lr__threads(ctx) : 1;
+    double *f = lr__malloc(ctx, (size_t)nt * (size_t)(k + 1) * NK_RB * 8, "sweep scratch");
+    if (!f) return LR_ERR_NOMEM;
+#pragma omp parallel num_threads(nt)
+    {
+        int me = 0;
+#ifdef _OPENMP
+        me = omp_get_thread_num();
+#endif
+#pragma omp for schedule(static)
+        for (int64_t b = 0; b < nblk; b++)
+            nmf_cd_rows(F->dtype, F->data, F->ld, P->data, P->ld, b * NMF_ROWS,
+                        LR_MIN(r, (b + 1) * NMF_ROWS), k, G, l1, l2, f + me * (k + 1) * NK_RB);
+    }
+    lr__free(ctx, f);
+    return LR_OK;
+}
+
+static double dot_mat(const lr_mat *X, const lr_mat *Y)
+{
+    double s = 0;
+    for (int64_t j = 0; j < X->cols; j++) {
+        if (X->dtype == LR_F32) {
+            const float *x = (const float *)X->data + j * X->ld, *y = (const float *)Y->data + j * Y->ld;
+            for (int64_t i = 0; i < X->rows; i++) s += (double)x[i] * (double)y[i];
+        } else {
+            const double *x = (const double *)X->data + j * X->ld, *y = (const double *)Y->data + j * Y->ld;
+            for (int64_t i = 0; i < X->rows; i++) s += x[i] * y[i];
+        }
+    }
+    return s;
+}
+
+static double sum_mat(const lr_mat *X)
+{
+    double s = 0;
+    for (int64_t j = 0; j < X->cols; j++) {
+        if (X->dtype == LR_F32) {
+            const float *x = (const float *)X->data + j * X->ld;
+            for (int64_t i = 0; i < X->rows; i++) s += x[i];
+        } else {
+            const double *x = (const double *)X->data + j * X->ld;
+            for (int64_t i = 0; i < X->rows; i++) s += x[i];
+        }
+    }
+    return s;
+}
+
+/* Regularisation of one factor given its sum and Gram. */
+static double reg(double l1, double l2, double sum, const double *G, int64_t k)
+{
+    double tr = 0;
+    for (int64_t t = 0; t < k; t++) tr += G[t + t * k];
+    return l1 * sum + 0.5 * l2 * tr;
+}
+
+static double frob_part(const nmf_data *d, double cross, const double *Gw, const double *Gh,
+                        int64_t k)
+{
+    double gg = 0;
+    for (int64_t i = 0; i < k * k; i++) gg += Gw[i] * Gh[i];
+    double l = 0.5 * (d->frob2 - 2 * cross + gg);
+    return l > 0 ? l : 0; /* rounding can take an exact fit below zero */
+}
+
+lr_status nmf_cd(lr_ctx *ctx, const nmf_data *d, const lr_nmf_opts *o, lr_mat *W, lr_mat *Ht,
+                 lr_nmf *res)
+{
+    int64_t m = d->m, n = d->n, k = o->k;
+    lr_mat P = {0}, Q = {0};
+    double *Gw = lr__malloc(ctx, (size_t)(k * k) * 8, "Gram matrix");
+    double *Gh = Gw ? lr__malloc(ctx, (size_t)(k * k) * 8, "Gram matrix") : NULL;
+    lr_status st = Gh ? LR_OK : LR_ERR_NOMEM;
+    if (!st) st = lr_mat_alloc(ctx, d->t, m, k, &P);
+    if (!st) st = lr_mat_alloc(ctx, d->t, n, k, &Q);
+    if (!st) st = k_gram(ctx, Ht, Gh);
+    double prev = 0;
+    int it = 0, converged = 0;
+    res->nhist = 0;
+    for (; !st && it < o->max_iter; it++) {
+        /* W given H */
+        if ((st = nmf_mul(ctx, d, 0, Ht, &P))) break;
+        if (it == 0) {
+            if ((st = k_gram(ctx, W, Gw))) break;
+            prev = frob_part(d, dot_mat(W, &P), Gw, Gh, k) +
+                   reg(o->l1_w, o->l2_w, sum_mat(W), Gw, k) +
+                   reg(o->l1_h, o->l2_h, sum_mat(Ht), Gh, k);
+            res->hist[res->nhist++] = prev;
+        }
+        if ((st = sweep(ctx, W, &P, Gh, o->l1_w, o->l2_w))) break;
+        /* H given W */
+        if ((st = k_gram(ctx, W, Gw))) break;
+        if ((st = nmf_mul(ctx, d, 1, W, &Q))) break;
+        if ((st = sweep(ctx, Ht, &Q, Gw, o->l1_h, o->l2_h))) break;
+        if ((st = k_gram(ctx, Ht, Gh))) break;
+        double loss = frob_part(d, dot_mat(Ht, &Q), Gw, Gh, k) +
+                      reg(o->l1_w, o->l2_w, sum_mat(W), Gw, k) +
+                      reg(o->l1_h, o->l2_h, sum_mat(Ht), Gh, k);
+        res->hist[res->nhist++] = loss;
+        if ((st = lr__progress(ctx, "NMF", (it + 1.0) / o->max_iter,
+                               "iteration %d, loss %.6g", it + 1, loss)))
+            break;
+        int stop = prev <= 0 || prev - loss <= o->tol * prev;
+        prev = loss;
+        if (stop) {
+            converged = 1;
+            it++;
+            break;
+        }
+    }
+    res->iters = it;
+    res->loss = res->nhist ? res->hist[res->nhist - 1] : 0;
+    lr_mat_free(ctx, &P), lr_mat_free(ctx, &Q);
+    lr__free(ctx, Gw), lr__free(ctx, Gh);
+    if (st) return st;
+    if (!converged)
+        return lr__err(ctx, LR_ERR_NOCONV, "NMF did not reach the tolerance %g in %d "
+                       "iterations (loss %.6g); the result is returned", o->tol, o->max_iter,
+                       res->loss);
+    return LR_OK;
+}

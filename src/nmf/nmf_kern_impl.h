@@ -1,0 +1,78 @@
+/* nmf_kern_impl.h -- NMF inner loops written once, included by nmf_kern.c
+ * for float and double (NK_T, NK_NAME).  Sums run in double. */
+
+/* Rows are processed NK_RB at a time, interleaved (fr[r * NK_RB + row]):
+ * each row's arithmetic is exactly the one-row sequence, but the NK_RB
+ * independent dependency chains fill the vector lanes. */
+static inline __attribute__((always_inline)) void NK_NAME(cd_rows)(NK_T *F, int64_t ldf, const NK_T *P, int64_t ldp, int64_t r0,
+                             int64_t r1, int64_t k, const double *G, double l1, double l2,
+                             double *fr)
+{
+    for (int64_t i0 = r0; i0 < r1; i0 += NK_RB) {
+        int64_t nb = r1 - i0 < NK_RB ? r1 - i0 : NK_RB;
+        for (int64_t t = 0; t < k; t++)
+            for (int64_t b = 0; b < NK_RB; b++)
+                fr[t * NK_RB + b] = b < nb ? (double)F[i0 + b + t * ldf] : 0.0;
+        for (int64_t t = 0; t < k; t++) {
+            const double *g = G + t * k; /* column t = row t (symmetric) */
+            double hess = g[t] + l2;
+            if (hess <= 0) continue;
+            double grad[NK_RB];
+            for (int64_t b = 0; b < NK_RB; b++)
+                grad[b] = l1 + l2 * fr[t * NK_RB + b] - (b < nb ? (double)P[i0 + b + t * ldp] : 0.0);
+            for (int64_t r = 0; r < k; r++) {
+                const double gr = g[r];
+                for (int64_t b = 0; b < NK_RB; b++) grad[b] += gr * fr[r * NK_RB + b];
+            }
+            for (int64_t b = 0; b < NK_RB; b++) {
+                double v = fr[t * NK_RB + b] - grad[b] / hess;
+                fr[t * NK_RB + b] = v > 0 ? v : 0;
+            }
+        }
+        for (int64_t t = 0; t < k; t++)
+            for (int64_t b = 0; b < nb; b++) F[i0 + b + t * ldf] = (NK_T)fr[t * NK_RB + b];
+    }
+}
+
+static inline __attribute__((always_inline)) double NK_NAME(dot)(const NK_T *x, const NK_T *y, int64_t k)
+{
+    double s = 0;
+    for (int64_t t = 0; t < k; t++) s += (double)x[t] * (double)y[t];
+    return s;
+}
+
+static inline __attribute__((always_inline)) void NK_NAME(mu_rows)(const lr_csr *S, NK_T *X, const NK_T *Y, int64_t k, int64_t r0,
+                             int64_t r1, const double *den, double l2, double *acc)
+{
+    const int64_t *ip = S->indptr, *ix = S->indices;
+    const NK_T *v = (const NK_T *)S->values;
+    for (int64_t i = r0; i < r1; i++) {
+        NK_T *x = X + i * k;
+        for (int64_t t = 0; t < k; t++) acc[t] = 0;
+        for (int64_t p = ip[i]; p < ip[i + 1]; p++) {
+            const NK_T *y = Y + ix[p] * k;
+            double q = (double)v[p] / (NK_NAME(dot)(x, y, k) + NMF_EPS);
+            for (int64_t t = 0; t < k; t++) acc[t] += q * (double)y[t];
+        }
+        for (int64_t t = 0; t < k; t++) {
+            double dn = den[t] + l2 * (double)x[t];
+            if (dn > 0) x[t] = (NK_T)((double)x[t] * acc[t] / dn);
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) double NK_NAME(kl_rows)(const lr_csr *S, const NK_T *X, const NK_T *Y, int64_t k,
+                               int64_t r0, int64_t r1)
+{
+    const int64_t *ip = S->indptr, *ix = S->indices;
+    const NK_T *v = (const NK_T *)S->values;
+    double s = 0;
+    for (int64_t i = r0; i < r1; i++)
+        for (int64_t p = ip[i]; p < ip[i + 1]; p++) {
+            double a = v[p];
+            if (a <= 0) continue;
+            double wh = NK_NAME(dot)(X + i * k, Y + ix[p] * k, k) + NMF_EPS;
+            s += a * log(a / wh) - a;
+        }
+    return s;
+}

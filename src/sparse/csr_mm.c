@@ -1,0 +1,132 @@
+/* csr_mm.c -- sparse (CSR) times dense products, threaded by rows.
+ * A X: X is first copied to row-major so each stored entry of A multiplies a
+ * contiguous row of X; every row of the result is summed by one thread in
+ * storage order, so the bits never depend on the thread count.
+ * A^T X: the same kernel on the transpose (built here; lr_op_csr and NMF
+ * keep one instead), so no atomics and no thread-dependent reduction. */
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#include <string.h>
+#include "sparse_internal.h"
+
+#define CM_T float
+#define CM_VL 16
+#define CM_NAME(x) cm_##x##_s
+#include "csr_mm_impl.h"
+#undef CM_T
+#undef CM_VL
+#undef CM_NAME
+#define CM_T double
+#define CM_VL 8
+#define CM_NAME(x) cm_##x##_d
+#include "csr_mm_impl.h"
+#undef CM_T
+#undef CM_VL
+#undef CM_NAME
+
+LR_CLONES static void cm_rows(const lr_csr *a, int64_t r0, int64_t r1, const void *Xr,
+                              int64_t b, int64_t bs, void *Y, int64_t ldy, void *acc)
+{
+    if (a->dtype == LR_F32) cm_rows_s(a, r0, r1, Xr, b, bs, Y, ldy, acc);
+    else cm_rows_d(a, r0, r1, Xr, b, bs, Y, ldy, acc);
+}
+
+int64_t csr_rowmajor_stride(lr_dtype t, int64_t b)
+{
+    int64_t vl = 64 / (int64_t)lr_dtype_size(t);
+    return b > 2 * vl ? b : (b + 3) / 4 * 4;
+}
+
+#define ROW_BLOCK 256
+/* Below this many multiply-adds a parallel region costs more than it saves. */
+#define PAR_MIN_WORK (1 << 16)
+
+void csr_to_rowmajor(lr_ctx *ctx, const lr_mat *X, void *Xr, int64_t bs)
+{
+    int64_t m = X->rows, n = X->cols;
+    size_t es = lr_dtype_size(X->dtype);
+    if (bs > n) memset(Xr, 0, (size_t)(m * bs) * es);
+    /* Serial: O(m n) copying is cheap next to the product, and a parallel
+     * region here costs more than it saves on a busy machine. */
+    (void)ctx;
+    for (int64_t i0 = 0; i0 < m; i0 += ROW_BLOCK) {
+        int64_t i1 = LR_MIN(m, i0 + ROW_BLOCK);
+        for (int64_t j = 0; j < n; j++) {
+            if (X->dtype == LR_F32) {
+                const float *s = (const float *)X->data + j * X->ld;
+                float *d = Xr;
+                for (int64_t i = i0; i < i1; i++) d[i * bs + j] = s[i];
+            } else {
+                const double *s = (const double *)X->data + j * X->ld;
+                double *d = Xr;
+                for (int64_t i = i0; i < i1; i++) d[i * bs + j] = s[i];
+            }
+        }
+    }
+}
+
+lr_status csr_mm_rowmajor(lr_ctx *ctx, const lr_csr *a, const void *Xr, int64_t b,
+                          int64_t bs, void *Y, int64_t ldy)
+{
+    int nt = lr__threads(ctx);
+    size_t es = lr_dtype_size(a->dtype);
+    if (b == 0 || a->rows == 0) return LR_OK;
+    int par = (double)a->nnz * b > PAR_MIN_WORK && a->rows > ROW_BLOCK;
+    if (!par) nt = 1;
+    /* One accumulator row per thread (wide X), 64 bytes apart at least. */
+    int64_t stride = (b * (int64_t)es + 63) / 64 * 64;
+    char *acc = lr__malloc(ctx, (size_t)stride * nt, "product accumulators");
+    if (!acc) return LR_ERR_NOMEM;
+    int64_t nblk = (a->rows + ROW_BLOCK - 1) / ROW_BLOCK;
+#pragma omp parallel num_threads(nt) if (par)
+    {
+        int me = 0;
+#ifdef _OPENMP
+        me = omp_get_thread_num();
+#endif
+        void *my = acc + (size_t)me * stride;
+#pragma omp for schedule(dynamic, 4)
+        for (int64_t k = 0; k < nblk; k++) {
+            int64_t r0 = k * ROW_BLOCK, r1 = LR_MIN(a->rows, r0 + ROW_BLOCK);
+            cm_rows(a, r0, r1, Xr, b, bs, Y, ldy, my);
+        }
+    }
+    lr__free(ctx, acc);
+    return LR_OK;
+}
+
+/* Y = a X for a CSR a (no transpose here). */
+lr_status csr_mm_plain(lr_ctx *ctx, const lr_csr *a, const lr_mat *X, lr_mat *Y)
+{
+    size_t es = lr_dtype_size(a->dtype);
+    int64_t bs = csr_rowmajor_stride(a->dtype, X->cols);
+    void *Xr = lr__malloc(ctx, lr__bytes(X->rows, bs, es), "row-major copy");
+    if (!Xr) return LR_ERR_NOMEM;
+    csr_to_rowmajor(ctx, X, Xr, bs);
+    lr_status st = csr_mm_rowmajor(ctx, a, Xr, X->cols, bs, Y->data, Y->ld);
+    lr__free(ctx, Xr);
+    return st;
+}
+
+lr_status lr_csr_mm(lr_ctx *ctx, int trans, const lr_csr *a, const lr_mat *X, lr_mat *Y)
+{
+    lr_status st;
+    if (!a || !lr_dtype_size(a->dtype) || !a->indptr)
+        return lr__err(ctx, LR_ERR_ARG, "sparse product: the matrix is missing or malformed");
+    if ((st = lr_mat_check(ctx, X, "X")) || (st = lr_mat_check(ctx, Y, "Y"))) return st;
+    int64_t in = trans ? a->rows : a->cols, outr = trans ? a->cols : a->rows;
+    if (X->dtype != a->dtype || Y->dtype != a->dtype)
+        return lr__err(ctx, LR_ERR_ARG, "sparse product: element types differ");
+    if (X->rows != in || Y->rows != outr || X->cols != Y->cols)
+        return lr__err(ctx, LR_ERR_ARG, "sparse product: shapes do not match (%lld x %lld "
+                       "matrix%s, X %lld x %lld, Y %lld x %lld)", (long long)a->rows,
+                       (long long)a->cols, trans ? " transposed" : "", (long long)X->rows,
+                       (long long)X->cols, (long long)Y->rows, (long long)Y->cols);
+    if (!trans) return csr_mm_plain(ctx, a, X, Y);
+    lr_csr at;
+    if ((st = lr_csr_transpose(ctx, a, &at))) return st;
+    st = csr_mm_plain(ctx, &at, X, Y);
+    lr_csr_free(ctx, &at);
+    return st;
+}

@@ -1,0 +1,49 @@
+/* csr_op.c -- a CSR matrix as a linear operator for the SVD family: A X by
+ * the row kernel on A, A^T X by the same kernel on a transposed copy kept
+ * with the operator (one more nnz of memory; no atomics, deterministic). */
+#include <string.h>
+#include "sparse_internal.h"
+#include "../svd/svd_internal.h"
+
+typedef struct {
+    lr_ctx own;       /* allocator that owns `at` and this struct */
+    const lr_csr *a;
+    lr_csr at;
+} csr_op;
+
+static lr_status csr_apply(void *user, lr_ctx *ctx, int trans, const lr_mat *X, lr_mat *Y)
+{
+    const csr_op *o = user;
+    return csr_mm_plain(ctx, trans ? &o->at : o->a, X, Y);
+}
+
+static void csr_release(void *user)
+{
+    csr_op *o = user;
+    lr_ctx own = o->own;
+    lr_csr_free(&own, &o->at);
+    lr__free(&own, o);
+}
+
+lr_status lr_op_csr(lr_ctx *ctx, const lr_csr *a, lr_op **out)
+{
+    *out = NULL;
+    lr_status st = lr_csr_check(ctx, a, "sparse matrix");
+    if (st) return st;
+    csr_op *o = lr__malloc(ctx, sizeof *o, "sparse operator");
+    if (!o) return LR_ERR_NOMEM;
+    memset(o, 0, sizeof *o);
+    o->own = *ctx;
+    o->a = a;
+    if ((st = lr_csr_transpose(ctx, a, &o->at))) {
+        lr__free(ctx, o);
+        return st;
+    }
+    if ((st = lr_op_custom(ctx, a->dtype, a->rows, a->cols, csr_apply, o, lr_csr_frob2(a),
+                           out))) {
+        csr_release(o);
+        return st;
+    }
+    op_set_release(*out, csr_release);
+    return LR_OK;
+}

@@ -1,0 +1,33 @@
+/* sparse_internal.h -- shared by src/sparse and src/nmf: element access and
+ * the row-parallel product kernel. */
+#ifndef LR_SPARSE_INTERNAL_H
+#define LR_SPARSE_INTERNAL_H
+#include "internal.h"
+
+/* Hot loops are compiled for AVX-512, AVX2 and baseline x86-64 and picked at
+ * load time (as the fused kernel does); a given machine always runs the same
+ * clone, so results stay identical for any thread count. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define LR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define LR_CLONES
+#endif
+
+static inline double csr_val(const lr_csr *a, int64_t p)
+{
+    return a->dtype == LR_F32 ? (double)((const float *)a->values)[p]
+                              : ((const double *)a->values)[p];
+}
+
+/* Y (a->rows x b, column-major, ldy) = a Xr, where Xr is a->cols x b stored
+ * row-major with row stride bs = csr_rowmajor_stride(dtype, b) (row c at
+ * Xr + c * bs, padding zero).  Each row of Y is summed by one thread in
+ * storage order: bit-identical for any thread count.  Errors: LR_ERR_NOMEM. */
+lr_status csr_mm_rowmajor(lr_ctx *ctx, const lr_csr *a, const void *Xr, int64_t b,
+                          int64_t bs, void *Y, int64_t ldy);
+int64_t csr_rowmajor_stride(lr_dtype t, int64_t b);
+/* Xr (rows x bs row-major, dtype of X, zero padded) = X. */
+void csr_to_rowmajor(lr_ctx *ctx, const lr_mat *X, void *Xr, int64_t bs);
+/* Y = a X (X, Y column-major of a's dtype; shapes already checked). */
+lr_status csr_mm_plain(lr_ctx *ctx, const lr_csr *a, const lr_mat *X, lr_mat *Y);
+#endif
