@@ -33,6 +33,7 @@
 #                          learn's tol bounds its projected-gradient ratio,
 #                          ours the relative loss change per iteration
 #   BENCH_NMF_DTYPE        our NMF/LSA precision (default f64, as sklearn)
+#   (the nmf section sets OMP_WAIT_POLICY=PASSIVE unless it is set)
 # Our binaries run in the environment as given; the NumPy peers run with
 # OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed (their own BLAS defaults).
 # All raw results: BUILD_DIR/bench-out/results.jsonl (one JSON per line).
@@ -250,6 +251,11 @@ if want nmf; then
     ntol=${BENCH_NMF_TOL:-1e-4}
     ttol=${BENCH_NMF_TIGHT_TOL:-1e-9}
     ndt=${BENCH_NMF_DTYPE:-f64}
+    # Idle OpenMP threads sleep instead of spinning (unless the caller chose):
+    # on a machine shared with other work, spinning waiters take the cores
+    # from the thread that has work (measured 5x slower at load 10 on 2 cores).
+    export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+    echo "  OMP_WAIT_POLICY=$OMP_WAIT_POLICY; lowrank threads: $(nproc) (default), dtype $ndt"
     d=$out/nmf
     mkdir -p "$d"
     if ! why=$(cli_ready nmf); then

@@ -14,6 +14,7 @@ typedef struct {
     lr_csr St;       /* owned when S is set */
     double frob2;    /* ||A||_F^2 */
     double sum;      /* sum of all entries */
+    csr_scratch *sc; /* row-major copy reused by every sparse product */
 } nmf_data;
 
 struct lr_nmf {

@@ -96,17 +96,34 @@ lr_status csr_mm_rowmajor(lr_ctx *ctx, const lr_csr *a, const void *Xr, int64_t 
     return LR_OK;
 }
 
+lr_status csr_mm_scratch(lr_ctx *ctx, const lr_csr *a, const lr_mat *X, lr_mat *Y,
+                         csr_scratch *sc, lr_ctx *owner)
+{
+    if (!owner) owner = ctx;
+    size_t es = lr_dtype_size(a->dtype);
+    int64_t bs = csr_rowmajor_stride(a->dtype, X->cols);
+    size_t need = lr__bytes(X->rows, bs, es);
+    void *Xr;
+    if (sc && sc->cap >= need) {
+        Xr = sc->buf;
+    } else if (sc) {
+        if (!(Xr = lr__malloc(owner, need, "row-major copy")))
+            return lr__err(ctx, LR_ERR_NOMEM, "out of memory for a row-major copy");
+        lr__free(owner, sc->buf);
+        sc->buf = Xr, sc->cap = need;
+    } else if (!(Xr = lr__malloc(ctx, need, "row-major copy"))) {
+        return LR_ERR_NOMEM;
+    }
+    csr_to_rowmajor(ctx, X, Xr, bs);
+    lr_status st = csr_mm_rowmajor(ctx, a, Xr, X->cols, bs, Y->data, Y->ld);
+    if (!sc) lr__free(ctx, Xr);
+    return st;
+}
+
 /* Y = a X for a CSR a (no transpose here). */
 lr_status csr_mm_plain(lr_ctx *ctx, const lr_csr *a, const lr_mat *X, lr_mat *Y)
 {
-    size_t es = lr_dtype_size(a->dtype);
-    int64_t bs = csr_rowmajor_stride(a->dtype, X->cols);
-    void *Xr = lr__malloc(ctx, lr__bytes(X->rows, bs, es), "row-major copy");
-    if (!Xr) return LR_ERR_NOMEM;
-    csr_to_rowmajor(ctx, X, Xr, bs);
-    lr_status st = csr_mm_rowmajor(ctx, a, Xr, X->cols, bs, Y->data, Y->ld);
-    lr__free(ctx, Xr);
-    return st;
+    return csr_mm_scratch(ctx, a, X, Y, NULL, NULL);
 }
 
 lr_status lr_csr_mm(lr_ctx *ctx, int trans, const lr_csr *a, const lr_mat *X, lr_mat *Y)
