@@ -99,6 +99,8 @@ expect_bad "truncated file" "$T/trunc.mtx" "trunc.mtx" -k 1
 printf 'garbage\x00\x01\x02' > "$T/bin.mtx"
 expect_bad "binary file" "$T/bin.mtx" "bin.mtx" -k 1
 expect_bad "missing file" "$T/nope.mtx" "nope.mtx" -k 1
+printf '%%%%MatrixMarket matrix coordinate real general\n3 4 0\n' > "$T/zero.mtx"
+expect_bad "all-zero matrix" "$T/zero.mtx" "no non-zero" -k 1
 expect_bad "bad solver" "$T/a.mtx" "solver" -k 2 --solver xyz
 expect_bad "bad init" "$T/a.mtx" "init" -k 2 --init xyz
 expect_bad "negative l1" "$T/a.mtx" "l1" -k 2 --l1 -1
