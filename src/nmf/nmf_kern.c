@@ -3,6 +3,9 @@
 #include <math.h>
 #include "nmf_internal.h"
 
+typedef double nk_v8 __attribute__((vector_size(64)));
+typedef int64_t nk_v8i __attribute__((vector_size(64)));
+
 #define NK_T float
 #define NK_NAME(x) nk_##x##_s
 #include "nmf_kern_impl.h"

@@ -34,8 +34,8 @@ LR_CLONES static void cm_rows(const lr_csr *a, int64_t r0, int64_t r1, const voi
 
 int64_t csr_rowmajor_stride(lr_dtype t, int64_t b)
 {
-    int64_t vl = 64 / (int64_t)lr_dtype_size(t);
-    return b > 2 * vl ? b : (b + 3) / 4 * 4;
+    int64_t vl = 64 / (int64_t)lr_dtype_size(t), h = vl / 2;
+    return b > 2 * vl ? b : (b + h - 1) / h * h;
 }
 
 #define ROW_BLOCK 256
@@ -44,24 +44,23 @@ int64_t csr_rowmajor_stride(lr_dtype t, int64_t b)
 
 void csr_to_rowmajor(lr_ctx *ctx, const lr_mat *X, void *Xr, int64_t bs)
 {
-    int64_t m = X->rows, n = X->cols;
-    size_t es = lr_dtype_size(X->dtype);
-    if (bs > n) memset(Xr, 0, (size_t)(m * bs) * es);
+    int64_t m = X->rows, n = X->cols, ld = X->ld;
     /* Serial: O(m n) copying is cheap next to the product, and a parallel
      * region here costs more than it saves on a busy machine. */
     (void)ctx;
-    for (int64_t i0 = 0; i0 < m; i0 += ROW_BLOCK) {
-        int64_t i1 = LR_MIN(m, i0 + ROW_BLOCK);
-        for (int64_t j = 0; j < n; j++) {
-            if (X->dtype == LR_F32) {
-                const float *s = (const float *)X->data + j * X->ld;
-                float *d = Xr;
-                for (int64_t i = i0; i < i1; i++) d[i * bs + j] = s[i];
-            } else {
-                const double *s = (const double *)X->data + j * X->ld;
-                double *d = Xr;
-                for (int64_t i = i0; i < i1; i++) d[i * bs + j] = s[i];
-            }
+    if (X->dtype == LR_F32) {
+        const float *s = X->data;
+        float *d = Xr;
+        for (int64_t i = 0; i < m; i++) {
+            for (int64_t j = 0; j < n; j++) d[i * bs + j] = s[i + j * ld];
+            for (int64_t j = n; j < bs; j++) d[i * bs + j] = 0;
+        }
+    } else {
+        const double *s = X->data;
+        double *d = Xr;
+        for (int64_t i = 0; i < m; i++) {
+            for (int64_t j = 0; j < n; j++) d[i * bs + j] = s[i + j * ld];
+            for (int64_t j = n; j < bs; j++) d[i * bs + j] = 0;
         }
     }
 }
