@@ -73,8 +73,9 @@ lr_status csr_mm_rowmajor(lr_ctx *ctx, const lr_csr *a, const void *Xr, int64_t 
     if (b == 0 || a->rows == 0) return LR_OK;
     int par = (double)a->nnz * b > PAR_MIN_WORK && a->rows > ROW_BLOCK;
     if (!par) nt = 1;
-    /* One accumulator row per thread (wide X), 64 bytes apart at least. */
-    int64_t stride = (b * (int64_t)es + 63) / 64 * 64;
+    /* Wide X: one block of accumulators (ROW_BLOCK x b) per thread. */
+    int64_t vl = 64 / (int64_t)es;
+    int64_t stride = b > 2 * vl ? (ROW_BLOCK * b * (int64_t)es + 63) / 64 * 64 : 64;
     char *acc = lr__malloc(ctx, (size_t)stride * nt, "product accumulators");
     if (!acc) return LR_ERR_NOMEM;
     int64_t nblk = (a->rows + ROW_BLOCK - 1) / ROW_BLOCK;

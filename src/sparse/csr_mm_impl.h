@@ -35,15 +35,19 @@ static inline __attribute__((always_inline)) void CM_NAME(rows)(
     const int64_t *ip = a->indptr, *ix = a->indices;
     const CM_T *v = (const CM_T *)a->values;
     if (b > 2 * CM_VL) {
+        /* accw: (r1 - r0) x b row-major, then stored column by column so
+         * Y is written in runs of rows (not one cache line per element). */
         for (int64_t i = r0; i < r1; i++) {
-            for (int64_t j = 0; j < b; j++) accw[j] = 0;
+            CM_T *restrict acc = accw + (i - r0) * b;
+            for (int64_t j = 0; j < b; j++) acc[j] = 0;
             for (int64_t p = ip[i]; p < ip[i + 1]; p++) {
                 const CM_T s = v[p];
                 const CM_T *restrict x = Xr + ix[p] * bs;
-                for (int64_t j = 0; j < b; j++) accw[j] += s * x[j];
+                for (int64_t j = 0; j < b; j++) acc[j] += s * x[j];
             }
-            for (int64_t j = 0; j < b; j++) Y[i + j * ldy] = accw[j];
         }
+        for (int64_t j = 0; j < b; j++)
+            for (int64_t i = r0; i < r1; i++) Y[i + j * ldy] = accw[(i - r0) * b + j];
         return;
     }
     /* Narrow: bs is b rounded up to 32 bytes' worth of elements. */
