@@ -1,29 +1,23 @@
 /* csr_op.c -- a CSR matrix as a linear operator for the SVD family: A X by
  * the row kernel on A, A^T X by the same kernel on a transposed copy kept
  * with the operator (one more nnz of memory; no atomics, deterministic). */
-#include <pthread.h>
 #include <string.h>
 #include "sparse_internal.h"
 #include "../svd/svd_internal.h"
 
 typedef struct {
-    lr_ctx own;       /* allocator that owns `at`, the scratch and this struct */
+    lr_ctx own;       /* allocator that owns `at` and this struct */
     const lr_csr *a;
     lr_csr at;
-    pthread_mutex_t lock; /* guards sc: one caller at a time reuses it */
-    csr_scratch sc;
 } csr_op;
 
+/* The row-major copy of X is allocated per call (not kept with the
+ * operator: with a wide sketch it is (m or n) x l, kept memory that the
+ * SVD's own peak would then add to). */
 static lr_status csr_apply(void *user, lr_ctx *ctx, int trans, const lr_mat *X, lr_mat *Y)
 {
-    csr_op *o = user;
-    const lr_csr *m = trans ? &o->at : o->a;
-    /* The scratch belongs to the operator's allocator; a concurrent caller
-     * (the operator is shared, contexts are not) takes a fresh buffer. */
-    if (pthread_mutex_trylock(&o->lock)) return csr_mm_plain(ctx, m, X, Y);
-    lr_status st = csr_mm_scratch(ctx, m, X, Y, &o->sc, &o->own);
-    pthread_mutex_unlock(&o->lock);
-    return st;
+    const csr_op *o = user;
+    return csr_mm_plain(ctx, trans ? &o->at : o->a, X, Y);
 }
 
 static void csr_release(void *user)
@@ -31,8 +25,6 @@ static void csr_release(void *user)
     csr_op *o = user;
     lr_ctx own = o->own;
     lr_csr_free(&own, &o->at);
-    lr__free(&own, o->sc.buf);
-    pthread_mutex_destroy(&o->lock);
     lr__free(&own, o);
 }
 
@@ -46,9 +38,7 @@ lr_status lr_op_csr(lr_ctx *ctx, const lr_csr *a, lr_op **out)
     memset(o, 0, sizeof *o);
     o->own = *ctx;
     o->a = a;
-    pthread_mutex_init(&o->lock, NULL);
     if ((st = lr_csr_transpose(ctx, a, &o->at))) {
-        pthread_mutex_destroy(&o->lock);
         lr__free(ctx, o);
         return st;
     }
