@@ -44,6 +44,12 @@ lr_status nmf_mul(lr_ctx *ctx, const nmf_data *d, int trans, const lr_mat *X, lr
     return csr_mm_scratch(ctx, trans ? &d->St : d->S, X, Y, d->sc, NULL);
 }
 
+lr_status nmf_mul_rows(lr_ctx *ctx, const nmf_data *d, int trans, const void *Xr,
+                       int64_t b, int64_t bs, lr_mat *Y)
+{
+    return csr_mm_rowmajor(ctx, trans ? &d->St : d->S, Xr, b, bs, Y->data, Y->ld);
+}
+
 void lr_nmf_destroy(lr_nmf *r)
 {
     if (!r) return;

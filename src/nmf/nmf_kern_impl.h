@@ -4,10 +4,11 @@
 /* Rows are processed NK_RB (= 8) at a time, one double lane each, in
  * explicit 64-byte vectors (fr[t] holds component t of the 8 rows): each
  * lane's arithmetic is exactly the one-row sequence.  fr: k vectors of
- * 64-byte aligned scratch. */
+ * 64-byte aligned scratch.  Fr (when not NULL): the row-major mirror of F
+ * (row stride bs) kept for the sparse products, updated with F. */
 static inline __attribute__((always_inline)) void NK_NAME(cd_rows)(
     NK_T *F, int64_t ldf, const NK_T *P, int64_t ldp, int64_t r0, int64_t r1, int64_t k,
-    const double *G, double l1, double l2, double *scratch)
+    const double *G, double l1, double l2, double *scratch, NK_T *Fr, int64_t bs)
 {
     nk_v8 *fr = (nk_v8 *)scratch;
     const nk_v8 zero = {0};
@@ -28,6 +29,9 @@ static inline __attribute__((always_inline)) void NK_NAME(cd_rows)(
         }
         for (int64_t t = 0; t < k; t++)
             for (int64_t b = 0; b < nb; b++) F[i0 + b + t * ldf] = (NK_T)fr[t][b];
+        if (Fr)
+            for (int64_t b = 0; b < nb; b++)
+                for (int64_t t = 0; t < k; t++) Fr[(i0 + b) * bs + t] = (NK_T)fr[t][b];
     }
 }
 
