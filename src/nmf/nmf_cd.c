@@ -16,14 +16,22 @@
 #include <string.h>
 #include "nmf_internal.h"
 
-/* One sweep over all rows of F. */
+/* One sweep over all rows of F; then G_out = F^T F, *sum = sum(F) and
+ * *dot = <F, P> of the updated F, from per-block partials added in block
+ * order (the same bits for any thread count). */
 static lr_status sweep(lr_ctx *ctx, lr_mat *F, const lr_mat *P, const double *G, double l1,
-                       double l2, void *Fr, int64_t bs)
+                       double l2, void *Fr, int64_t bs, double *G_out, double *sum,
+                       double *dot)
 {
     int64_t r = F->rows, k = F->cols, nblk = (r + NMF_ROWS - 1) / NMF_ROWS;
+    int64_t ns = k * k + 2, per = (k * k + k + 2) * NK_RB;
     int nt = (double)r * k * k > (1 << 16) && nblk > 1 ? lr__threads(ctx) : 1;
-    double *f = lr__malloc(ctx, (size_t)nt * (size_t)(k + 1) * NK_RB * 8, "sweep scratch");
-    if (!f) return LR_ERR_NOMEM;
+    double *f = lr__malloc(ctx, (size_t)nt * (size_t)per * 8, "sweep scratch");
+    double *stats = f ? lr__malloc(ctx, (size_t)nblk * (size_t)ns * 8, "sweep sums") : NULL;
+    if (!stats) {
+        lr__free(ctx, f);
+        return LR_ERR_NOMEM;
+    }
 #pragma omp parallel num_threads(nt)
     {
         int me = 0;
@@ -33,10 +41,18 @@ static lr_status sweep(lr_ctx *ctx, lr_mat *F, const lr_mat *P, const double *G,
 #pragma omp for schedule(static)
         for (int64_t b = 0; b < nblk; b++)
             nmf_cd_rows(F->dtype, F->data, F->ld, P->data, P->ld, b * NMF_ROWS,
-                        LR_MIN(r, (b + 1) * NMF_ROWS), k, G, l1, l2, f + me * (k + 1) * NK_RB,
-                        Fr, bs);
+                        LR_MIN(r, (b + 1) * NMF_ROWS), k, G, l1, l2, f + me * per, Fr, bs,
+                        stats + b * ns);
+    }
+    for (int64_t i = 0; i < ns; i++) {
+        double acc = 0;
+        for (int64_t b = 0; b < nblk; b++) acc += stats[b * ns + i];
+        if (i < k * k) G_out[i] = acc;
+        else if (i == k * k) *sum = acc;
+        else *dot = acc;
     }
     lr__free(ctx, f);
+    lr__free(ctx, stats);
     return LR_OK;
 }
 
@@ -134,15 +150,13 @@ lr_status nmf_cd(lr_ctx *ctx, const nmf_data *d, const lr_nmf_opts *o, lr_mat *W
                    reg(o->l1_h, o->l2_h, sum_mat(Ht), Gh, k);
             res->hist[res->nhist++] = prev;
         }
-        if ((st = sweep(ctx, W, &P, Gh, o->l1_w, o->l2_w, Wr, bs))) break;
-        /* H given W */
-        if ((st = k_gram(ctx, W, Gw))) break;
+        double sw, sh, dw, cross;
+        if ((st = sweep(ctx, W, &P, Gh, o->l1_w, o->l2_w, Wr, bs, Gw, &sw, &dw))) break;
+        /* H given W (Gw is the new W's Gram) */
         if ((st = mul(ctx, d, 1, W, Wr, bs, &Q))) break;
-        if ((st = sweep(ctx, Ht, &Q, Gw, o->l1_h, o->l2_h, Hr, bs))) break;
-        if ((st = k_gram(ctx, Ht, Gh))) break;
-        double loss = frob_part(d, dot_mat(Ht, &Q), Gw, Gh, k) +
-                      reg(o->l1_w, o->l2_w, sum_mat(W), Gw, k) +
-                      reg(o->l1_h, o->l2_h, sum_mat(Ht), Gh, k);
+        if ((st = sweep(ctx, Ht, &Q, Gw, o->l1_h, o->l2_h, Hr, bs, Gh, &sh, &cross))) break;
+        double loss = frob_part(d, cross, Gw, Gh, k) + reg(o->l1_w, o->l2_w, sw, Gw, k) +
+                      reg(o->l1_h, o->l2_h, sh, Gh, k);
         res->hist[res->nhist++] = loss;
         if ((st = lr__progress(ctx, "NMF", (it + 1.0) / o->max_iter,
                                "iteration %d, loss %.6g", it + 1, loss)))

@@ -49,11 +49,13 @@ lr_status nmf_mu_kl(lr_ctx *ctx, const nmf_data *d, const lr_nmf_opts *o, lr_mat
  * column-major, ld ldf): for each row and each component t in order,
  *   F(i,t) = max(0, F(i,t) - ((F G)(i,t) - P(i,t) + l1) / (G(t,t) + l2)),
  * G: k x k double (the other factor's Gram), P: r x k (A times the other
- * factor).  f: NK_RB * k doubles of scratch (64-byte aligned).  Fr, when
- * not NULL, is F's row-major mirror (row stride bs), updated too. */
+ * factor).  f: NK_RB * (k * k + k + 2) doubles of scratch (64-byte
+ * aligned).  Fr, when not NULL, is F's row-major mirror (row stride bs),
+ * updated too.  stats (k * k + 2): the updated rows' Gram matrix, sum of
+ * entries and <F, P>. */
 void nmf_cd_rows(lr_dtype t, void *F, int64_t ldf, const void *P, int64_t ldp, int64_t r0,
                  int64_t r1, int64_t k, const double *G, double l1, double l2, double *f,
-                 void *Fr, int64_t bs);
+                 void *Fr, int64_t bs, double *stats);
 /* Multiplicative KL update of rows [r0, r1) of X (row-major, r x k) against
  * the rows of S (the data or its transpose) and Y (row-major, the other
  * factor): X(i,t) *= sum_p S_p / (X_i . Y_c + eps) Y(c,t) / (den[t] + l2 X(i,t)).
