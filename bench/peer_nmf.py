@@ -158,7 +158,8 @@ def cmd_table(a):
             us["input_bytes"] / 1e6))
     us, pe = get("lsa", "lowrank"), get("lsa", "sklearn")
     if us and pe:
-        print("  LSA (truncated SVD) k=%d, %d power iterations" % (pe["k"], pe["n_iter"]))
+        print("  LSA (truncated SVD) k=%d, %d power iterations, LU normalizer on both sides"
+              % (pe["k"], pe["n_iter"]))
         print("  %-40s %11.3fs %11.3fs %8sx" % ("    fit time", us["time_s"], pe["time_s"],
                                                "%.1f" % (pe["time_s"] / us["time_s"])))
         print("  %-40s %12.7f %12.7f" % ("    relative error ||A-USVt||/||A||", us["rel_err"],

@@ -75,6 +75,17 @@ check "--help mentions --solver" grep -q -- "--solver" "$T/help"
 "$BIN" svd "$T/a.mtx" -k 2 -o "$T/svd" --quiet
 check "svd on .mtx exit 0" [ $? -eq 0 ]
 check "svd on .mtx writes S.npy" [ -s "$T/svd/S.npy" ]
+if [ -f "$T/a.npy" ]; then
+    "$BIN" svd "$T/a.npy" -k 2 -o "$T/svdd" --quiet
+    check "svd of the same matrix from .npy and .mtx: same singular values" /usr/bin/python3 -c "
+import numpy as np
+a, b = np.load('$T/svd/S.npy'), np.load('$T/svdd/S.npy')
+assert np.abs(a - b).max() <= 1e-10 * a[0], (a, b)"
+fi
+"$BIN" svd "$T/a.mtx" -k 2 -o "$T/svdx" --method exact 2>"$T/svdx.err"
+check "svd --method exact on .mtx: exit 2" [ $? -eq 2 ]
+check "svd --method exact on .mtx: says why" grep -q "exact needs a dense matrix" "$T/svdx.err"
+check "svd --method exact on .mtx: no output folder" [ ! -e "$T/svdx" ]
 
 # ---- bad input: exit 2, message naming the file, nothing written ----------------
 expect_bad() { # NAME FILE WANT_IN_MESSAGE ARGS...
@@ -99,6 +110,8 @@ expect_bad "truncated file" "$T/trunc.mtx" "trunc.mtx" -k 1
 printf 'garbage\x00\x01\x02' > "$T/bin.mtx"
 expect_bad "binary file" "$T/bin.mtx" "bin.mtx" -k 1
 expect_bad "missing file" "$T/nope.mtx" "nope.mtx" -k 1
+printf '%%%%MatrixMarket matrix coordinate real general\n3 4 0\n' > "$T/zero.mtx"
+expect_bad "all-zero matrix" "$T/zero.mtx" "no non-zero" -k 1
 expect_bad "bad solver" "$T/a.mtx" "solver" -k 2 --solver xyz
 expect_bad "bad init" "$T/a.mtx" "init" -k 2 --init xyz
 expect_bad "negative l1" "$T/a.mtx" "l1" -k 2 --l1 -1

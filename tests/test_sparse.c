@@ -254,6 +254,17 @@ static void test_svd(lr_ctx *ctx, lr_dtype dt)
     free(ri), free(ci), free(v), free(D), free(W), free(sv);
 }
 
+/* An allocator that records the largest request (64-byte aligned). */
+static size_t largest;
+static void *count_malloc(void *u, size_t n)
+{
+    (void)u;
+    if (n > largest) largest = n;
+    void *p = NULL;
+    return posix_memalign(&p, 64, n ? n : 1) ? NULL : p;
+}
+static void count_free(void *u, void *p) { (void)u, free(p); }
+
 static void write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -344,6 +355,19 @@ static void test_mtx(lr_ctx *ctx)
               lr_ctx_errmsg(ctx), bad[i].want);
         CHECK(b.indptr == NULL, "bad file %zu: output not empty", i);
     }
+    /* A header declaring 10^7 entries (passes the memory check: ~0.8 GB)
+     * with one line: refused as truncated without allocating for 10^7. */
+    write_file(path2, "%%MatrixMarket matrix coordinate real general\n"
+                      "100000 100000 10000000\n1 1 1\n");
+    lr_ctx *cc = lr_ctx_create();
+    lr_allocator al = {count_malloc, count_free, NULL};
+    lr_ctx_set_allocator(cc, &al);
+    largest = 0;
+    CHECK(lr_mtx_read(cc, path2, LR_F64, &b) == LR_ERR_FORMAT, "short file accepted");
+    CHECK(strstr(lr_ctx_errmsg(cc), "ends after 1") != NULL, "message: %s", lr_ctx_errmsg(cc));
+    CHECK(largest < ((size_t)1 << 20), "largest allocation %zu bytes for a 1-entry file",
+          largest);
+    lr_ctx_destroy(cc);
     snprintf(path2, sizeof path2, "%s/missing.mtx", dir);
     CHECK(lr_mtx_read(ctx, path2, LR_F64, &b) == LR_ERR_IO, "missing file");
     /* A failed write leaves no file. */

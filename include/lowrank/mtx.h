@@ -10,7 +10,9 @@
  * diagonal; with LR_ERR_DATA: NaN/Inf (or beyond float32's range when
  * reading as f32) and sizes that cannot fit in the available memory.
  * Memory while reading: about 64 bytes per stored entry, then the CSR
- * (16 + 4 or 8 bytes per entry).
+ * (16 + 4 or 8 bytes per entry).  The entry arrays grow with the lines
+ * actually read: a short file cannot make the reader allocate the size its
+ * header merely declares.
  *
  * Writing: "coordinate real general", 1-based, %.9g (f32) / %.17g (f64), so
  * reading back gives the same bits; atomically through lr_outfile. */

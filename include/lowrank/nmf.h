@@ -12,6 +12,12 @@
  * Stops when the relative change of the loss between iterations falls below
  * tol, or after max_iter iterations (then LR_ERR_NOCONV with the result).
  * Seeded; bit-identical factors for any thread count.
+ *
+ * Cost per iteration (cd): two products with A (O(nnz k) sparse, O(m n k)
+ * dense) plus O((m + n) k^2); the loss comes from those products.  Memory:
+ * A (lr_nmf_csr also keeps A^T: one more nnz) plus about 6 (m + n)(k + 10)
+ * values (factors, products, the NNDSVD sketch); MU-KL on dense input works
+ * on a CSR copy of A's non-zeros.
  */
 #ifndef LOWRANK_NMF_H
 #define LOWRANK_NMF_H

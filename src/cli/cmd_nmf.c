@@ -328,6 +328,8 @@ int cmd_nmf(int argc, char **argv)
         o.k = mn;
     }
     check_nonneg(&cc, path, sparse ? NULL : &A, sparse ? &S : NULL);
+    if ((sparse ? lr_csr_frob2(&S) : lr_mat_frob2(ctx, &A)) == 0)
+        cli_die(&cc, EXIT_USAGE, "%s has no non-zero entries: nothing to factorize", path);
     const char *why = lr_nmf_opts_check(&o, m, n);
     if (why) cli_die(&cc, EXIT_USAGE, "%s (%lld x %lld): %s", path, (long long)m, (long long)n, why);
     prepare_outdir(&cc, outdir);

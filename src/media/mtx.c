@@ -123,15 +123,29 @@ static lr_status read_body(reader *r, lr_dtype t, lr_csr *out)
              (long long)rows, (long long)cols, (long long)nnz);
     lr_status st = lr__mem_check(ctx, need, 0, what, "use a smaller matrix");
     if (st) return st;
-    int64_t *ri = lr__malloc(ctx, (size_t)hold * 8, "matrix entries");
-    int64_t *ci = ri ? lr__malloc(ctx, (size_t)hold * 8, "matrix entries") : NULL;
-    double *v = ci ? lr__malloc(ctx, (size_t)hold * 8, "matrix entries") : NULL;
-    if (!v) {
-        lr__free(ctx, ri), lr__free(ctx, ci);
-        return LR_ERR_NOMEM;
-    }
-    int64_t got = 0, k = 0;
+    /* The entry arrays grow as lines arrive (doubling, up to what the header
+     * declares): a short file cannot make us allocate what it claims. */
+    int64_t cap = 0, got = 0, k = 0;
+    int64_t *ri = NULL, *ci = NULL;
+    double *v = NULL;
     while (got < nnz && (l = next_line(r))) {
+        if (k + 2 > cap && cap < hold) {
+            int64_t nc = cap ? LR_MIN(hold, 2 * cap) : LR_MIN(hold, 4096);
+            int64_t *nri = lr__malloc(ctx, (size_t)nc * 8, "matrix entries");
+            int64_t *nci = nri ? lr__malloc(ctx, (size_t)nc * 8, "matrix entries") : NULL;
+            double *nv = nci ? lr__malloc(ctx, (size_t)nc * 8, "matrix entries") : NULL;
+            if (!nv) {
+                lr__free(ctx, nri), lr__free(ctx, nci);
+                st = LR_ERR_NOMEM;
+                break;
+            }
+            if (k) {
+                memcpy(nri, ri, (size_t)k * 8), memcpy(nci, ci, (size_t)k * 8);
+                memcpy(nv, v, (size_t)k * 8);
+            }
+            lr__free(ctx, ri), lr__free(ctx, ci), lr__free(ctx, v);
+            ri = nri, ci = nci, v = nv, cap = nc;
+        }
         if (blank(l) || l[0] == '%') continue;
         s = l;
         int64_t i, j;

@@ -41,7 +41,13 @@ const char *lr_nmf_opts_check(const lr_nmf_opts *o, int64_t m, int64_t n)
 lr_status nmf_mul(lr_ctx *ctx, const nmf_data *d, int trans, const lr_mat *X, lr_mat *Y)
 {
     if (d->D) return k_dense_apply(ctx, d->D, 0, trans, X, Y);
-    return csr_mm_plain(ctx, trans ? &d->St : d->S, X, Y);
+    return csr_mm_scratch(ctx, trans ? &d->St : d->S, X, Y, d->sc, NULL);
+}
+
+lr_status nmf_mul_rows(lr_ctx *ctx, const nmf_data *d, int trans, const void *Xr,
+                       int64_t b, int64_t bs, lr_mat *Y)
+{
+    return csr_mm_rowmajor(ctx, trans ? &d->St : d->S, Xr, b, bs, Y->data, Y->ld);
 }
 
 void lr_nmf_destroy(lr_nmf *r)
@@ -115,7 +121,7 @@ lr_status lr_nmf_dense(lr_ctx *ctx, const lr_mat *A, const lr_nmf_opts *o, lr_nm
     if ((st = lr_mat_check(ctx, A, "matrix"))) return st;
     if ((st = check_opts(ctx, o, A->rows, A->cols))) return st;
     if ((st = lr_mat_check_finite(ctx, A, "the matrix"))) return st;
-    nmf_data d = {A->dtype, A->rows, A->cols, A, NULL, {0}, 0, 0};
+    nmf_data d = {A->dtype, A->rows, A->cols, A, NULL, {0}, 0, 0, NULL};
     for (int64_t j = 0; j < A->cols; j++)
         for (int64_t i = 0; i < A->rows; i++) {
             double x = lr_mat_get(A, i, j);
@@ -135,7 +141,8 @@ lr_status lr_nmf_csr(lr_ctx *ctx, const lr_csr *A, const lr_nmf_opts *o, lr_nmf 
     lr_status st;
     if ((st = lr_csr_check(ctx, A, "the matrix"))) return st;
     if ((st = check_opts(ctx, o, A->rows, A->cols))) return st;
-    nmf_data d = {A->dtype, A->rows, A->cols, NULL, A, {0}, 0, 0};
+    csr_scratch sc = {NULL, 0};
+    nmf_data d = {A->dtype, A->rows, A->cols, NULL, A, {0}, 0, 0, &sc};
     for (int64_t i = 0; i < A->rows; i++)
         for (int64_t p = A->indptr[i]; p < A->indptr[i + 1]; p++) {
             double x = csr_val(A, p);
@@ -149,5 +156,6 @@ lr_status lr_nmf_csr(lr_ctx *ctx, const lr_csr *A, const lr_nmf_opts *o, lr_nmf 
     if ((st = lr_csr_transpose(ctx, A, &d.St))) return st;
     st = run(ctx, &d, o, out);
     lr_csr_free(ctx, &d.St);
+    lr__free(ctx, sc.buf);
     return st;
 }

@@ -16,14 +16,22 @@
 #include <string.h>
 #include "nmf_internal.h"
 
-/* One sweep over all rows of F. */
+/* One sweep over all rows of F; then G_out = F^T F, *sum = sum(F) and
+ * *dot = <F, P> of the updated F, from per-block partials added in block
+ * order (the same bits for any thread count). */
 static lr_status sweep(lr_ctx *ctx, lr_mat *F, const lr_mat *P, const double *G, double l1,
-                       double l2)
+                       double l2, void *Fr, int64_t bs, double *G_out, double *sum,
+                       double *dot)
 {
     int64_t r = F->rows, k = F->cols, nblk = (r + NMF_ROWS - 1) / NMF_ROWS;
+    int64_t ns = k * k + 2, per = (k * k + k + 2) * NK_RB;
     int nt = (double)r * k * k > (1 << 16) && nblk > 1 ? lr__threads(ctx) : 1;
-    double *f = lr__malloc(ctx, (size_t)nt * (size_t)(k + 1) * NK_RB * 8, "sweep scratch");
-    if (!f) return LR_ERR_NOMEM;
+    double *f = lr__malloc(ctx, (size_t)nt * (size_t)per * 8, "sweep scratch");
+    double *stats = f ? lr__malloc(ctx, (size_t)nblk * (size_t)ns * 8, "sweep sums") : NULL;
+    if (!stats) {
+        lr__free(ctx, f);
+        return LR_ERR_NOMEM;
+    }
 #pragma omp parallel num_threads(nt)
     {
         int me = 0;
@@ -33,9 +41,18 @@ static lr_status sweep(lr_ctx *ctx, lr_mat *F, const lr_mat *P, const double *G,
 #pragma omp for schedule(static)
         for (int64_t b = 0; b < nblk; b++)
             nmf_cd_rows(F->dtype, F->data, F->ld, P->data, P->ld, b * NMF_ROWS,
-                        LR_MIN(r, (b + 1) * NMF_ROWS), k, G, l1, l2, f + me * (k + 1) * NK_RB);
+                        LR_MIN(r, (b + 1) * NMF_ROWS), k, G, l1, l2, f + me * per, Fr, bs,
+                        stats + b * ns);
+    }
+    for (int64_t i = 0; i < ns; i++) {
+        double acc = 0;
+        for (int64_t b = 0; b < nblk; b++) acc += stats[b * ns + i];
+        if (i < k * k) G_out[i] = acc;
+        else if (i == k * k) *sum = acc;
+        else *dot = acc;
     }
     lr__free(ctx, f);
+    lr__free(ctx, stats);
     return LR_OK;
 }
 
@@ -86,11 +103,34 @@ static double frob_part(const nmf_data *d, double cross, const double *Gw, const
     return l > 0 ? l : 0; /* rounding can take an exact fit below zero */
 }
 
+/* Y = A X (trans 0) or A^T X: sparse data from X's row-major mirror. */
+static lr_status mul(lr_ctx *ctx, const nmf_data *d, int trans, const lr_mat *X,
+                     const void *Xr, int64_t bs, lr_mat *Y)
+{
+    if (Xr) return nmf_mul_rows(ctx, d, trans, Xr, X->cols, bs, Y);
+    return nmf_mul(ctx, d, trans, X, Y);
+}
+
 lr_status nmf_cd(lr_ctx *ctx, const nmf_data *d, const lr_nmf_opts *o, lr_mat *W, lr_mat *Ht,
                  lr_nmf *res)
 {
     int64_t m = d->m, n = d->n, k = o->k;
     lr_mat P = {0}, Q = {0};
+    /* Sparse data: W and H^T also kept row-major (stride bs, zero padded),
+     * written by the sweeps, so the products need no transposed copy. */
+    int64_t bs = csr_rowmajor_stride(d->t, k);
+    size_t es = lr_dtype_size(d->t);
+    void *Wr = NULL, *Hr = NULL;
+    if (d->S) {
+        Wr = lr__calloc(ctx, (size_t)m, (size_t)bs * es, "row-major W");
+        Hr = Wr ? lr__calloc(ctx, (size_t)n, (size_t)bs * es, "row-major H") : NULL;
+        if (!Hr) {
+            lr__free(ctx, Wr);
+            return LR_ERR_NOMEM;
+        }
+        csr_to_rowmajor(ctx, W, Wr, bs);
+        csr_to_rowmajor(ctx, Ht, Hr, bs);
+    }
     double *Gw = lr__malloc(ctx, (size_t)(k * k) * 8, "Gram matrix");
     double *Gh = Gw ? lr__malloc(ctx, (size_t)(k * k) * 8, "Gram matrix") : NULL;
     lr_status st = Gh ? LR_OK : LR_ERR_NOMEM;
@@ -102,7 +142,7 @@ lr_status nmf_cd(lr_ctx *ctx, const nmf_data *d, const lr_nmf_opts *o, lr_mat *W
     res->nhist = 0;
     for (; !st && it < o->max_iter; it++) {
         /* W given H */
-        if ((st = nmf_mul(ctx, d, 0, Ht, &P))) break;
+        if ((st = mul(ctx, d, 0, Ht, Hr, bs, &P))) break;
         if (it == 0) {
             if ((st = k_gram(ctx, W, Gw))) break;
             prev = frob_part(d, dot_mat(W, &P), Gw, Gh, k) +
@@ -110,15 +150,13 @@ lr_status nmf_cd(lr_ctx *ctx, const nmf_data *d, const lr_nmf_opts *o, lr_mat *W
                    reg(o->l1_h, o->l2_h, sum_mat(Ht), Gh, k);
             res->hist[res->nhist++] = prev;
         }
-        if ((st = sweep(ctx, W, &P, Gh, o->l1_w, o->l2_w))) break;
-        /* H given W */
-        if ((st = k_gram(ctx, W, Gw))) break;
-        if ((st = nmf_mul(ctx, d, 1, W, &Q))) break;
-        if ((st = sweep(ctx, Ht, &Q, Gw, o->l1_h, o->l2_h))) break;
-        if ((st = k_gram(ctx, Ht, Gh))) break;
-        double loss = frob_part(d, dot_mat(Ht, &Q), Gw, Gh, k) +
-                      reg(o->l1_w, o->l2_w, sum_mat(W), Gw, k) +
-                      reg(o->l1_h, o->l2_h, sum_mat(Ht), Gh, k);
+        double sw, sh, dw, cross;
+        if ((st = sweep(ctx, W, &P, Gh, o->l1_w, o->l2_w, Wr, bs, Gw, &sw, &dw))) break;
+        /* H given W (Gw is the new W's Gram) */
+        if ((st = mul(ctx, d, 1, W, Wr, bs, &Q))) break;
+        if ((st = sweep(ctx, Ht, &Q, Gw, o->l1_h, o->l2_h, Hr, bs, Gh, &sh, &cross))) break;
+        double loss = frob_part(d, cross, Gw, Gh, k) + reg(o->l1_w, o->l2_w, sw, Gw, k) +
+                      reg(o->l1_h, o->l2_h, sh, Gh, k);
         res->hist[res->nhist++] = loss;
         if ((st = lr__progress(ctx, "NMF", (it + 1.0) / o->max_iter,
                                "iteration %d, loss %.6g", it + 1, loss)))
@@ -135,6 +173,7 @@ lr_status nmf_cd(lr_ctx *ctx, const nmf_data *d, const lr_nmf_opts *o, lr_mat *W
     res->loss = res->nhist ? res->hist[res->nhist - 1] : 0;
     lr_mat_free(ctx, &P), lr_mat_free(ctx, &Q);
     lr__free(ctx, Gw), lr__free(ctx, Gh);
+    lr__free(ctx, Wr), lr__free(ctx, Hr);
     if (st) return st;
     if (!converged)
         return lr__err(ctx, LR_ERR_NOCONV, "NMF did not reach the tolerance %g in %d "

@@ -14,6 +14,7 @@ typedef struct {
     lr_csr St;       /* owned when S is set */
     double frob2;    /* ||A||_F^2 */
     double sum;      /* sum of all entries */
+    csr_scratch *sc; /* row-major copy reused by every sparse product */
 } nmf_data;
 
 struct lr_nmf {
@@ -27,6 +28,10 @@ struct lr_nmf {
 
 /* Y = A X (trans 0) or A^T X (trans 1), deterministic. */
 lr_status nmf_mul(lr_ctx *ctx, const nmf_data *d, int trans, const lr_mat *X, lr_mat *Y);
+/* The same for sparse A with X given as its row-major mirror Xr (X->rows x
+ * bs, bs = csr_rowmajor_stride(t, X->cols), zero padded). */
+lr_status nmf_mul_rows(lr_ctx *ctx, const nmf_data *d, int trans, const void *Xr,
+                       int64_t b, int64_t bs, lr_mat *Y);
 
 /* Initial W (m x k) and Ht = H^T (n x k), both column-major of A's dtype. */
 lr_status nmf_init(lr_ctx *ctx, const nmf_data *d, const lr_nmf_opts *o, lr_mat *W,
@@ -44,9 +49,13 @@ lr_status nmf_mu_kl(lr_ctx *ctx, const nmf_data *d, const lr_nmf_opts *o, lr_mat
  * column-major, ld ldf): for each row and each component t in order,
  *   F(i,t) = max(0, F(i,t) - ((F G)(i,t) - P(i,t) + l1) / (G(t,t) + l2)),
  * G: k x k double (the other factor's Gram), P: r x k (A times the other
- * factor).  f: NK_RB * k doubles of scratch. */
+ * factor).  f: NK_RB * (k * k + k + 2) doubles of scratch (64-byte
+ * aligned).  Fr, when not NULL, is F's row-major mirror (row stride bs),
+ * updated too.  stats (k * k + 2): the updated rows' Gram matrix, sum of
+ * entries and <F, P>. */
 void nmf_cd_rows(lr_dtype t, void *F, int64_t ldf, const void *P, int64_t ldp, int64_t r0,
-                 int64_t r1, int64_t k, const double *G, double l1, double l2, double *f);
+                 int64_t r1, int64_t k, const double *G, double l1, double l2, double *f,
+                 void *Fr, int64_t bs, double *stats);
 /* Multiplicative KL update of rows [r0, r1) of X (row-major, r x k) against
  * the rows of S (the data or its transpose) and Y (row-major, the other
  * factor): X(i,t) *= sum_p S_p / (X_i . Y_c + eps) Y(c,t) / (den[t] + l2 X(i,t)).

@@ -80,7 +80,9 @@ static lr_status kl_loss(lr_ctx *ctx, const lr_csr *S, const void *Wr, const voi
     for (int64_t t = 0; t < k; t++) s += cw[t] * ch[t], sw += cw[t], sh += ch[t];
     s += o->l1_w * sw + 0.5 * o->l2_w * sumsq(Wr, S->dtype, m * k) + o->l1_h * sh +
          0.5 * o->l2_h * sumsq(Hr, S->dtype, n * k);
-    *loss = s;
+    /* With the eps in the logarithm an exact fit can come out a few eps
+     * below zero; the divergence itself is >= 0. */
+    *loss = s > 0 ? s : 0;
     lr__free(ctx, part), lr__free(ctx, cw);
     return LR_OK;
 }

@@ -34,8 +34,8 @@ LR_CLONES static void cm_rows(const lr_csr *a, int64_t r0, int64_t r1, const voi
 
 int64_t csr_rowmajor_stride(lr_dtype t, int64_t b)
 {
-    int64_t vl = 64 / (int64_t)lr_dtype_size(t);
-    return b > 2 * vl ? b : (b + 3) / 4 * 4;
+    int64_t vl = 64 / (int64_t)lr_dtype_size(t), h = vl / 2;
+    return b > 2 * vl ? b : (b + h - 1) / h * h;
 }
 
 #define ROW_BLOCK 256
@@ -44,24 +44,23 @@ int64_t csr_rowmajor_stride(lr_dtype t, int64_t b)
 
 void csr_to_rowmajor(lr_ctx *ctx, const lr_mat *X, void *Xr, int64_t bs)
 {
-    int64_t m = X->rows, n = X->cols;
-    size_t es = lr_dtype_size(X->dtype);
-    if (bs > n) memset(Xr, 0, (size_t)(m * bs) * es);
+    int64_t m = X->rows, n = X->cols, ld = X->ld;
     /* Serial: O(m n) copying is cheap next to the product, and a parallel
      * region here costs more than it saves on a busy machine. */
     (void)ctx;
-    for (int64_t i0 = 0; i0 < m; i0 += ROW_BLOCK) {
-        int64_t i1 = LR_MIN(m, i0 + ROW_BLOCK);
-        for (int64_t j = 0; j < n; j++) {
-            if (X->dtype == LR_F32) {
-                const float *s = (const float *)X->data + j * X->ld;
-                float *d = Xr;
-                for (int64_t i = i0; i < i1; i++) d[i * bs + j] = s[i];
-            } else {
-                const double *s = (const double *)X->data + j * X->ld;
-                double *d = Xr;
-                for (int64_t i = i0; i < i1; i++) d[i * bs + j] = s[i];
-            }
+    if (X->dtype == LR_F32) {
+        const float *s = X->data;
+        float *d = Xr;
+        for (int64_t i = 0; i < m; i++) {
+            for (int64_t j = 0; j < n; j++) d[i * bs + j] = s[i + j * ld];
+            for (int64_t j = n; j < bs; j++) d[i * bs + j] = 0;
+        }
+    } else {
+        const double *s = X->data;
+        double *d = Xr;
+        for (int64_t i = 0; i < m; i++) {
+            for (int64_t j = 0; j < n; j++) d[i * bs + j] = s[i + j * ld];
+            for (int64_t j = n; j < bs; j++) d[i * bs + j] = 0;
         }
     }
 }
@@ -74,8 +73,9 @@ lr_status csr_mm_rowmajor(lr_ctx *ctx, const lr_csr *a, const void *Xr, int64_t 
     if (b == 0 || a->rows == 0) return LR_OK;
     int par = (double)a->nnz * b > PAR_MIN_WORK && a->rows > ROW_BLOCK;
     if (!par) nt = 1;
-    /* One accumulator row per thread (wide X), 64 bytes apart at least. */
-    int64_t stride = (b * (int64_t)es + 63) / 64 * 64;
+    /* Wide X: one block of accumulators (ROW_BLOCK x b) per thread. */
+    int64_t vl = 64 / (int64_t)es;
+    int64_t stride = b > 2 * vl ? (ROW_BLOCK * b * (int64_t)es + 63) / 64 * 64 : 64;
     char *acc = lr__malloc(ctx, (size_t)stride * nt, "product accumulators");
     if (!acc) return LR_ERR_NOMEM;
     int64_t nblk = (a->rows + ROW_BLOCK - 1) / ROW_BLOCK;
@@ -96,17 +96,34 @@ lr_status csr_mm_rowmajor(lr_ctx *ctx, const lr_csr *a, const void *Xr, int64_t 
     return LR_OK;
 }
 
+lr_status csr_mm_scratch(lr_ctx *ctx, const lr_csr *a, const lr_mat *X, lr_mat *Y,
+                         csr_scratch *sc, lr_ctx *owner)
+{
+    if (!owner) owner = ctx;
+    size_t es = lr_dtype_size(a->dtype);
+    int64_t bs = csr_rowmajor_stride(a->dtype, X->cols);
+    size_t need = lr__bytes(X->rows, bs, es);
+    void *Xr;
+    if (sc && sc->cap >= need) {
+        Xr = sc->buf;
+    } else if (sc) {
+        if (!(Xr = lr__malloc(owner, need, "row-major copy")))
+            return lr__err(ctx, LR_ERR_NOMEM, "out of memory for a row-major copy");
+        lr__free(owner, sc->buf);
+        sc->buf = Xr, sc->cap = need;
+    } else if (!(Xr = lr__malloc(ctx, need, "row-major copy"))) {
+        return LR_ERR_NOMEM;
+    }
+    csr_to_rowmajor(ctx, X, Xr, bs);
+    lr_status st = csr_mm_rowmajor(ctx, a, Xr, X->cols, bs, Y->data, Y->ld);
+    if (!sc) lr__free(ctx, Xr);
+    return st;
+}
+
 /* Y = a X for a CSR a (no transpose here). */
 lr_status csr_mm_plain(lr_ctx *ctx, const lr_csr *a, const lr_mat *X, lr_mat *Y)
 {
-    size_t es = lr_dtype_size(a->dtype);
-    int64_t bs = csr_rowmajor_stride(a->dtype, X->cols);
-    void *Xr = lr__malloc(ctx, lr__bytes(X->rows, bs, es), "row-major copy");
-    if (!Xr) return LR_ERR_NOMEM;
-    csr_to_rowmajor(ctx, X, Xr, bs);
-    lr_status st = csr_mm_rowmajor(ctx, a, Xr, X->cols, bs, Y->data, Y->ld);
-    lr__free(ctx, Xr);
-    return st;
+    return csr_mm_scratch(ctx, a, X, Y, NULL, NULL);
 }
 
 lr_status lr_csr_mm(lr_ctx *ctx, int trans, const lr_csr *a, const lr_mat *X, lr_mat *Y)

@@ -11,6 +11,9 @@ typedef struct {
     lr_csr at;
 } csr_op;
 
+/* The row-major copy of X is allocated per call (not kept with the
+ * operator: with a wide sketch it is (m or n) x l, kept memory that the
+ * SVD's own peak would then add to). */
 static lr_status csr_apply(void *user, lr_ctx *ctx, int trans, const lr_mat *X, lr_mat *Y)
 {
     const csr_op *o = user;

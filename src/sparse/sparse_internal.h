@@ -30,4 +30,11 @@ int64_t csr_rowmajor_stride(lr_dtype t, int64_t b);
 void csr_to_rowmajor(lr_ctx *ctx, const lr_mat *X, void *Xr, int64_t bs);
 /* Y = a X (X, Y column-major of a's dtype; shapes already checked). */
 lr_status csr_mm_plain(lr_ctx *ctx, const lr_csr *a, const lr_mat *X, lr_mat *Y);
+/* The same with a caller-kept scratch buffer for the row-major copy of X,
+ * grown as needed from owner's allocator (ctx's when NULL) and freed by the
+ * caller with lr__free(owner, sc->buf): repeated products then touch no
+ * fresh pages. */
+typedef struct { void *buf; size_t cap; } csr_scratch;
+lr_status csr_mm_scratch(lr_ctx *ctx, const lr_csr *a, const lr_mat *X, lr_mat *Y,
+                         csr_scratch *sc, lr_ctx *owner);
 #endif
