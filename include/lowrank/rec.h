@@ -12,7 +12,8 @@
  * Explicit objective (both solvers minimise the same function; ALS reports it
  * after every iteration and it never increases):
  *     sum_(u,i) rated (r_ui - mu - b_u - b_i - p_u.q_i)^2
- *   + lambda * ( sum_u n_u (|p_u|^2 + b_u^2) + sum_i n_i (|q_i|^2 + b_i^2) )
+ *   + lambda   * ( sum_u n_u |p_u|^2 + sum_i n_i |q_i|^2 )
+ *   + lambda_b * ( sum_u n_u b_u^2   + sum_i n_i b_i^2 )
  * with n_u, n_i the rating counts ("weighted lambda"); mu is the training mean,
  * kept fixed.  One ALS iteration solves every user's (k+1) x (k+1) normal
  * equations for (b_u, p_u) by Cholesky, then every item's for (b_i, q_i).
@@ -123,6 +124,8 @@ typedef struct lr_rec_opts {
     lr_rec_solver solver; /* explicit only; default LR_REC_ALS */
     int k;                /* factors, 0..256; 0 = biases only (explicit) */
     double lambda;        /* > 0; default 0.05 explicit, 0.1 implicit */
+    double lambda_bias;   /* explicit: the biases' lambda; < 0 (default) =
+                             the same as lambda */
     double alpha;         /* implicit confidence slope, default 10 */
     int iters;            /* ALS iterations / SGD epochs, default 15 */
     int cg_steps;         /* implicit: CG steps per row, default 3 */

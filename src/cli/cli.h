@@ -96,4 +96,5 @@ int cmd_svd(int argc, char **argv);
 int cmd_compress(int argc, char **argv);
 int cmd_decompress(int argc, char **argv);
 int cmd_separate(int argc, char **argv);
+int cmd_recommend(int argc, char **argv);
 #endif

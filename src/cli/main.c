@@ -12,6 +12,7 @@ static const struct {
     {"compress", cmd_compress, "compress an image by low-rank approximation (.lrz)"},
     {"decompress", cmd_decompress, "turn a .lrz file back into a PNG image"},
     {"separate", cmd_separate, "split a video into background and foreground"},
+    {"recommend", cmd_recommend, "recommendations from ratings: train, eval, top, similar, foldin"},
 };
 
 static void usage(FILE *f)

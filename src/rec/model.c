@@ -227,7 +227,7 @@ lr_status lr_rec_foldin(lr_ctx *ctx, const lr_rec *m, int64_t n, const int64_t *
     if (n <= 0) return lr__err(ctx, LR_ERR_DATA, "fold-in: no ratings");
     int32_t *idx = lr__malloc(ctx, sizeof(int32_t) * (size_t)n, "fold-in");
     float *val = lr__malloc(ctx, sizeof(float) * (size_t)n, "fold-in");
-    size_t wn = (size_t)(k + 1) * (k + 1) + 2 * (size_t)(k + 1) + 8;
+    size_t wn = REC_EXPLICIT_WORK(k) + (size_t)k * k + 2 * (size_t)k;
     double *work = lr__malloc(ctx, sizeof(double) * wn, "fold-in");
     double *YtY = lr__malloc(ctx, sizeof(double) * ((size_t)k * k + 1), "fold-in");
     lr_status s = LR_ERR_NOMEM;
@@ -255,8 +255,8 @@ lr_status lr_rec_foldin(lr_ctx *ctx, const lr_rec *m, int64_t n, const int64_t *
         bad = rec_solve_implicit_exact(k, m->opts.lambda, m->opts.alpha, YtY, n, idx, val, m->Q,
                                        work, factors);
     } else {
-        bad = rec_solve_explicit(k, m->opts.biases, m->opts.lambda, m->mean, n, idx, val, m->Q,
-                                 m->bi, work, factors, &b);
+        bad = rec_solve_explicit(k, m->opts.biases, m->opts.lambda, m->opts.lambda_bias, m->mean, n, idx, val, m->Q,
+                                 m->bi, work, factors, &b, NULL);
     }
     if (bad) {
         s = lr__err(ctx, LR_ERR_INTERNAL, "fold-in: the normal equations are not positive definite");

@@ -1,4 +1,4 @@
-/* model_io.c -- .lrm model files (docs/FORMAT-lrm.md): a fixed 104-byte
+/* model_io.c -- .lrm model files (docs/FORMAT-lrm.md): a fixed 112-byte
  * little-endian header, the id maps, float32 biases and factors, each user's
  * training items, and a CRC-32 of everything before it.  Written atomically
  * through lr_outfile; read whole and checked before anything is built. */
@@ -16,7 +16,7 @@
 
 #define LRM_MAGIC "LRMODEL\0"
 #define LRM_VERSION 1u
-#define LRM_HEADER 104
+#define LRM_HEADER 112
 
 typedef struct { FILE *f; uint32_t crc; int err; } wr;
 static void put(wr *w, const void *p, size_t n)
@@ -52,6 +52,7 @@ lr_status lr_rec_save(lr_ctx *ctx, const lr_rec *m, const char *path)
     put_u64(h + 80, m->opts.seed);
     put_u64(h + 88, (uint64_t)m->users.text_len);
     put_u64(h + 96, (uint64_t)m->items.text_len);
+    put_f64(h + 104, m->opts.lambda_bias);
     lr_outfile *of;
     lr_status s = lr_outfile_open(ctx, path, &of);
     if (s) return s;
@@ -172,6 +173,7 @@ lr_status lr_rec_load(lr_ctx *ctx, const char *path, lr_rec **out)
     m->opts.iters = (int)get_u32(b + 72);
     m->opts.cg_steps = (int)get_u32(b + 76);
     m->opts.seed = get_u64(b + 80);
+    m->opts.lambda_bias = get_f64(b + 104);
     const unsigned char *p = b + LRM_HEADER;
     if ((s = load_ids(ctx, path, "user", (const char *)p, ulen, nu, &m->users))) goto fail;
     p += ulen;

@@ -83,12 +83,16 @@ void rec_symmetrize(int d, double *A);
 /* One user's (or item's) explicit ALS-WR system for [bias, factors] from the
  * other side's factors Y (rows of k floats) and biases ybias:
  *   targets t_j = r_j - mean - ybias[idx_j], z_j = [1, y_idx_j] (no bias:
- *   z_j = y_j, t_j = r_j - mean - ybias).  Solves (sum z z^T + lambda n I)
- * x = sum t z.  work has room for (k+1)^2 + 2(k+1) doubles.  Writes factor
- * (k floats) and *bias.  Returns -1 when the system is singular. */
-int rec_solve_explicit(int k, int with_bias, double lambda, double mean, int64_t n,
+ *   z_j = y_j, t_j = r_j - mean - ybias).  Solves
+ * (sum z z^T + n diag(lambda_b, lambda, ..., lambda)) x = sum t z.  work has
+ * room for REC_EXPLICIT_WORK(k) doubles.  Writes factor (k floats) and *bias.  Returns -1 when the system is singular. */
+#define REC_EXPLICIT_WORK(k) ((size_t)((k) + 4) * ((k) + 4) * 2 + 16)
+/* *fit (may be NULL) receives this row's part of the objective at the
+ * solution, sum_j (t_j - z_j.x)^2 + x^T R x (= sum t^2 - x.b, exact for the
+ * double solution). */
+int rec_solve_explicit(int k, int with_bias, double lambda, double lambda_b, double mean, int64_t n,
                        const int32_t *idx, const float *val, const float *Y,
-                       const float *ybias, double *work, float *factor, float *bias);
+                       const float *ybias, double *work, float *factor, float *bias, double *fit);
 /* Implicit: exact solve of (YtY + sum (c-1) y y^T + lambda I) x = sum c y,
  * c = 1 + alpha r.  work: k^2 + 2k doubles.  Returns -1 when singular. */
 int rec_solve_implicit_exact(int k, double lambda, double alpha, const double *YtY,

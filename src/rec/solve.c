@@ -8,40 +8,63 @@
 
 #define REC_CLONES __attribute__((target_clones("avx2", "default")))
 
-int rec_chol(int d, double *A)
+/* GCC vector extensions; the helpers are inlined into the target clones. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef double v4d __attribute__((vector_size(32)));
+static inline v4d ld4(const double *p)
+{
+    v4d v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+static inline void st4(double *p, v4d v) { memcpy(p, &v, sizeof v); }
+static inline double hsum(v4d v) { return (v[0] + v[1]) + (v[2] + v[3]); }
+
+/* sum_{p<n} x[p] y[p]: four-lane partial sums, then the tail; the order is
+ * fixed, so the result is the same on every thread and machine clone. */
+static inline double dot(const double *x, const double *y, int n)
+{
+    v4d acc = {0, 0, 0, 0};
+    int p = 0;
+    for (; p + 4 <= n; p += 4) acc += ld4(x + p) * ld4(y + p);
+    double t = hsum(acc);
+    for (; p < n; p++) t += x[p] * y[p];
+    return t;
+}
+
+REC_CLONES int rec_chol_ld(int d, double *A, int lda)
 {
     for (int j = 0; j < d; j++) {
-        double *aj = A + (size_t)j * d;
-        double s = aj[j];
-        for (int p = 0; p < j; p++) s -= aj[p] * aj[p];
+        double *aj = A + (size_t)j * lda;
+        double s = aj[j] - dot(aj, aj, j);
         if (!(s > 0)) return -1;
         double l = sqrt(s);
         aj[j] = l;
         double inv = 1.0 / l;
         for (int i = j + 1; i < d; i++) {
-            double *ai = A + (size_t)i * d;
-            double t = ai[j];
-            for (int p = 0; p < j; p++) t -= ai[p] * aj[p];
-            ai[j] = t * inv;
+            double *ai = A + (size_t)i * lda;
+            ai[j] = (ai[j] - dot(ai, aj, j)) * inv;
         }
     }
     return 0;
 }
+int rec_chol(int d, double *A) { return rec_chol_ld(d, A, d); }
 
-void rec_chol_solve(int d, const double *L, double *b)
+REC_CLONES void rec_chol_solve_ld(int d, const double *L, int lda, double *b)
 {
     for (int i = 0; i < d; i++) {
-        const double *li = L + (size_t)i * d;
-        double t = b[i];
-        for (int p = 0; p < i; p++) t -= li[p] * b[p];
-        b[i] = t / li[i];
+        const double *li = L + (size_t)i * lda;
+        b[i] = (b[i] - dot(li, b, i)) / li[i];
     }
+    /* L^T x = y by rows of L: x_i final, then removed from x_0..x_{i-1} */
     for (int i = d - 1; i >= 0; i--) {
-        double t = b[i];
-        for (int p = i + 1; p < d; p++) t -= L[(size_t)p * d + i] * b[p];
-        b[i] = t / L[(size_t)i * d + i];
+        const double *li = L + (size_t)i * lda;
+        double xi = b[i] / li[i];
+        b[i] = xi;
+        for (int p = 0; p < i; p++) b[p] -= li[p] * xi;
     }
 }
+void rec_chol_solve(int d, const double *L, double *b) { rec_chol_solve_ld(d, L, d, b); }
 
 REC_CLONES void rec_syr(int d, double w, const double *z, double *A)
 {
@@ -58,44 +81,119 @@ void rec_symmetrize(int d, double *A)
         for (int j = 0; j < i; j++) A[(size_t)j * d + i] = A[(size_t)i * d + j];
 }
 
-/* Sum over the n rows named by idx of w_j z_j z_j^T (lower triangle) and of
- * t_j z_j, with z_j = [1, y] (bias) or y, for the explicit system. */
+/* The explicit system, four ratings at a time: for each block of four rows
+ * z_0..z_3 (z = [1, y] with a bias, or y; zero-padded to dp = d rounded up
+ * to 4) A[i][i..d) += sum_q z_q[i] z_q[i..d) and b += sum_q t_q z_q, with
+ * t = r - mean - ybias.  A has row stride dp and holds the UPPER triangle;
+ * whole 4-blocks from the one holding the diagonal are updated (the few
+ * entries left of the diagonal in that block are never read). */
 REC_CLONES static void explicit_normal(int k, int with_bias, double mean, int64_t n,
                                        const int32_t *idx, const float *val, const float *Y,
-                                       const float *ybias, double *A, double *b, double *z)
+                                       const float *ybias, double *A, double *b, double *Z,
+                                       double *tt)
 {
-    int o = with_bias ? 1 : 0, d = k + o;
-    if (with_bias) z[0] = 1.0;
-    for (int64_t e = 0; e < n; e++) {
-        const float *y = Y + (size_t)idx[e] * k;
-        for (int p = 0; p < k; p++) z[o + p] = y[p];
-        double t = (double)val[e] - mean - (ybias ? (double)ybias[idx[e]] : 0.0);
-        for (int i = 0; i < d; i++) {
-            double zi = z[i];
-            double *ai = A + (size_t)i * d;
-            for (int j = 0; j <= i; j++) ai[j] += zi * z[j];
-            b[i] += t * zi;
+    double tsum = 0;
+    int o = with_bias ? 1 : 0, d = k + o, dp = (d + 3) & ~3, nb = dp / 4;
+    for (int64_t e0 = 0; e0 < n; e0 += 4) {
+        double t[4];
+        for (int q = 0; q < 4; q++) {
+            double *z = Z + (size_t)q * dp;
+            int64_t e = e0 + q;
+            if (e >= n) {
+                memset(z, 0, sizeof(double) * (size_t)dp);
+                t[q] = 0;
+                continue;
+            }
+            const float *y = Y + (size_t)idx[e] * k;
+            if (with_bias) z[0] = 1.0;
+            for (int p = 0; p < k; p++) z[o + p] = y[p];
+            for (int p = d; p < dp; p++) z[p] = 0;
+            t[q] = (double)val[e] - mean - (ybias ? (double)ybias[idx[e]] : 0.0);
+            tsum += t[q] * t[q];
         }
+        const double *z0 = Z, *z1 = Z + dp, *z2 = Z + 2 * dp, *z3 = Z + 3 * dp;
+        for (int i = 0; i < d; i++) {
+            double *ai = A + (size_t)i * dp;
+            v4d c0 = {z0[i], z0[i], z0[i], z0[i]}, c1 = {z1[i], z1[i], z1[i], z1[i]};
+            v4d c2 = {z2[i], z2[i], z2[i], z2[i]}, c3 = {z3[i], z3[i], z3[i], z3[i]};
+            for (int j = i / 4; j < nb; j++)
+                st4(ai + 4 * j, ld4(ai + 4 * j) + ((c0 * ld4(z0 + 4 * j) + c1 * ld4(z1 + 4 * j)) +
+                                                   (c2 * ld4(z2 + 4 * j) + c3 * ld4(z3 + 4 * j))));
+        }
+        v4d t0 = {t[0], t[0], t[0], t[0]}, t1 = {t[1], t[1], t[1], t[1]};
+        v4d t2 = {t[2], t[2], t[2], t[2]}, t3 = {t[3], t[3], t[3], t[3]};
+        for (int j = 0; j < nb; j++)
+            st4(b + 4 * j, ld4(b + 4 * j) + ((t0 * ld4(z0 + 4 * j) + t1 * ld4(z1 + 4 * j)) +
+                                             (t2 * ld4(z2 + 4 * j) + t3 * ld4(z3 + 4 * j))));
+    }
+    *tt = tsum;
+}
+
+/* Right-looking Cholesky A = U^T U on the upper triangle of a d x d matrix
+ * with row stride dp (a multiple of 4, zero padding beyond d): row updates
+ * are contiguous and run over whole 4-blocks. */
+REC_CLONES static int chol_upper(int d, int dp, double *A)
+{
+    for (int j = 0; j < d; j++) {
+        double *uj = A + (size_t)j * dp;
+        if (!(uj[j] > 0)) return -1;
+        double l = sqrt(uj[j]), inv = 1.0 / l;
+        uj[j] = l;
+        for (int p = j + 1; p < dp; p++) uj[p] *= inv;
+        for (int i = j + 1; i < d; i++) {
+            double *ui = A + (size_t)i * dp;
+            double c = uj[i];
+            v4d cv = {c, c, c, c};
+            for (int p = i & ~3; p < dp; p += 4) st4(ui + p, ld4(ui + p) - cv * ld4(uj + p));
+        }
+    }
+    return 0;
+}
+
+/* U^T U x = b in place. */
+REC_CLONES static void chol_upper_solve(int d, int dp, const double *A, double *b)
+{
+    for (int i = 0; i < d; i++) { /* U^T y = b, by rows of U */
+        const double *ui = A + (size_t)i * dp;
+        double yi = b[i] / ui[i];
+        b[i] = yi;
+        for (int p = i + 1; p < d; p++) b[p] -= yi * ui[p];
+    }
+    for (int i = d - 1; i >= 0; i--) { /* U x = y */
+        const double *ui = A + (size_t)i * dp;
+        b[i] = (b[i] - dot(ui + i + 1, b + i + 1, d - i - 1)) / ui[i];
     }
 }
 
-int rec_solve_explicit(int k, int with_bias, double lambda, double mean, int64_t n,
+int rec_solve_explicit(int k, int with_bias, double lambda, double lambda_b, double mean, int64_t n,
                        const int32_t *idx, const float *val, const float *Y,
-                       const float *ybias, double *work, float *factor, float *bias)
+                       const float *ybias, double *work, float *factor, float *bias, double *fit)
 {
-    int o = with_bias ? 1 : 0, d = k + o;
+    int o = with_bias ? 1 : 0, d = k + o, dp = (d + 3) & ~3;
+    double tt = 0;
     if (n == 0 || d == 0) {
         for (int p = 0; p < k; p++) factor[p] = 0;
         if (bias) *bias = 0;
+        if (fit) {
+            for (int64_t e = 0; e < n; e++) {
+                double t = (double)val[e] - mean - (ybias ? (double)ybias[idx[e]] : 0.0);
+                tt += t * t;
+            }
+            *fit = tt;
+        }
         return 0;
     }
-    double *A = work, *b = A + (size_t)d * d, *z = b + d;
-    memset(A, 0, sizeof(double) * ((size_t)d * d + d));
-    explicit_normal(k, with_bias, mean, n, idx, val, Y, ybias, A, b, z);
+    double *A = work, *b = A + (size_t)d * dp, *Z = b + dp, *b0 = Z + 4 * (size_t)dp;
+    memset(A, 0, sizeof(double) * ((size_t)d * dp + dp));
+    explicit_normal(k, with_bias, mean, n, idx, val, Y, ybias, A, b, Z, &tt);
+    memcpy(b0, b, sizeof(double) * (size_t)d);
     double reg = lambda * (double)n;
-    for (int i = 0; i < d; i++) A[(size_t)i * d + i] += reg;
-    if (rec_chol(d, A)) return -1;
-    rec_chol_solve(d, A, b);
+    for (int i = 0; i < d; i++) A[(size_t)i * dp + i] += reg;
+    if (with_bias) A[0] += (lambda_b - lambda) * (double)n;
+    if (chol_upper(d, dp, A)) return -1;
+    chol_upper_solve(d, dp, A, b);
+    /* with (G + R) x = b0: sum (t - z.x)^2 + x^T R x = sum t^2 - x.b0 */
+    if (fit) *fit = tt - dot(b, b0, d);
     if (with_bias) *bias = (float)b[0];
     else if (bias) *bias = 0;
     for (int p = 0; p < k; p++) factor[p] = (float)b[o + p];

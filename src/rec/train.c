@@ -14,6 +14,7 @@ void lr_rec_opts_default(lr_rec_opts *o)
     o->solver = LR_REC_ALS;
     o->k = 32;
     o->lambda = 0.05;
+    o->lambda_bias = -1;
     o->alpha = 10.0;
     o->iters = 15;
     o->cg_steps = 3;
@@ -31,12 +32,12 @@ static double explicit_objective(lr_ctx *ctx, const lr_rec *m, const lr_ratings 
                                  double *part)
 {
     int k = m->k;
-    double lam = m->opts.lambda;
+    double lam = m->opts.lambda, lb = m->opts.lambda_bias / m->opts.lambda;
     int64_t nu = m->nu, ni = m->ni;
 #pragma omp parallel for schedule(dynamic, ROW_CHUNK) num_threads(lr__threads(ctx))
     for (int64_t u = 0; u < nu; u++) {
         const float *p = m->P + (size_t)u * k;
-        double s = 0, nrm = (double)m->bu[u] * m->bu[u];
+        double s = 0, nrm = lb * m->bu[u] * m->bu[u];
         for (int64_t e = r->uptr[u]; e < r->uptr[u + 1]; e++) {
             int32_t i = r->uidx[e];
             const float *q = m->Q + (size_t)i * k;
@@ -51,9 +52,28 @@ static double explicit_objective(lr_ctx *ctx, const lr_rec *m, const lr_ratings 
 #pragma omp parallel for schedule(dynamic, ROW_CHUNK) num_threads(lr__threads(ctx))
     for (int64_t i = 0; i < ni; i++) {
         const float *q = m->Q + (size_t)i * k;
-        double nrm = (double)m->bi[i] * m->bi[i];
+        double nrm = lb * m->bi[i] * m->bi[i];
         for (int t = 0; t < k; t++) nrm += (double)q[t] * q[t];
         part[nu + i] = lam * (double)(r->iptr[i + 1] - r->iptr[i]) * nrm;
+    }
+    double tot = 0;
+    for (int64_t j = 0; j < nu + ni; j++) tot += part[j];
+    return tot;
+}
+
+/* After an item half-step that left each item's data fit plus penalty in
+ * part[0..ni-1]: the objective, adding the users' penalties (row order). */
+static double user_penalty(lr_ctx *ctx, const lr_rec *m, const lr_ratings *r, double *part)
+{
+    int k = m->k;
+    double lam = m->opts.lambda, lb = m->opts.lambda_bias / m->opts.lambda;
+    int64_t nu = m->nu, ni = m->ni;
+#pragma omp parallel for schedule(static, 1024) num_threads(lr__threads(ctx))
+    for (int64_t u = 0; u < nu; u++) {
+        const float *p = m->P + (size_t)u * k;
+        double nrm = lb * m->bu[u] * m->bu[u];
+        for (int t = 0; t < k; t++) nrm += (double)p[t] * p[t];
+        part[ni + u] = lam * (double)(r->uptr[u + 1] - r->uptr[u]) * nrm;
     }
     double tot = 0;
     for (int64_t j = 0; j < nu + ni; j++) tot += part[j];
@@ -63,7 +83,7 @@ static double explicit_objective(lr_ctx *ctx, const lr_rec *m, const lr_ratings 
 /* One half-step: every row of X from the other side Y (view v). */
 static int explicit_half(lr_ctx *ctx, const lr_rec *m, const int64_t *ptr, const int32_t *idx,
                          const float *val, int64_t rows, const float *Y, const float *ybias,
-                         float *X, float *xbias, double *work, size_t wstride)
+                         float *X, float *xbias, double *work, size_t wstride, double *fit)
 {
     int k = m->k, bad = 0;
     int with_bias = m->opts.biases;
@@ -71,8 +91,9 @@ static int explicit_half(lr_ctx *ctx, const lr_rec *m, const int64_t *ptr, const
     for (int64_t j = 0; j < rows; j++) {
         double *w = work + wstride * (size_t)omp_get_thread_num();
         float b = 0;
-        if (rec_solve_explicit(k, with_bias, m->opts.lambda, m->mean, ptr[j + 1] - ptr[j],
-                               idx + ptr[j], val + ptr[j], Y, ybias, w, X + (size_t)j * k, &b))
+        if (rec_solve_explicit(k, with_bias, m->opts.lambda, m->opts.lambda_bias, m->mean, ptr[j + 1] - ptr[j],
+                               idx + ptr[j], val + ptr[j], Y, ybias, w, X + (size_t)j * k, &b,
+                               fit ? fit + j : NULL))
             bad = 1;
         xbias[j] = with_bias ? b : 0.0f;
     }
@@ -209,8 +230,9 @@ static void sgd_epoch(lr_rec *m, const lr_ratings *r, int64_t *ord, int64_t *ent
         for (int t = 0; t < k; t++) pred += (double)p[t] * y[t];
         double err = r->uval[e] - pred;
         if (m->opts.biases) {
-            m->bu[u] += (float)(lr * (err - lam * m->bu[u]));
-            m->bi[i] += (float)(lr * (err - lam * m->bi[i]));
+            double lb = m->opts.lambda_bias;
+            m->bu[u] += (float)(lr * (err - lb * m->bu[u]));
+            m->bi[i] += (float)(lr * (err - lb * m->bi[i]));
         }
         for (int t = 0; t < k; t++) {
             double pt = p[t], yt = y[t];
@@ -233,6 +255,8 @@ lr_status lr_rec_train(lr_ctx *ctx, const lr_ratings *r, const lr_rec_opts *o,
         return lr__err(ctx, LR_ERR_ARG, "k = %d: must be %s..256", o->k, implicit ? "1" : "0");
     if (!(o->lambda > 0) || !isfinite(o->lambda))
         return lr__err(ctx, LR_ERR_ARG, "lambda = %g: must be a positive number", o->lambda);
+    if (!isfinite(o->lambda_bias) && !(o->lambda_bias < 0))
+        return lr__err(ctx, LR_ERR_ARG, "lambda_bias = %g: must be a number", o->lambda_bias);
     if (o->iters < 0) return lr__err(ctx, LR_ERR_ARG, "iters = %d: must be >= 0", o->iters);
     if (implicit && (!(o->alpha >= 0) || !isfinite(o->alpha)))
         return lr__err(ctx, LR_ERR_ARG, "alpha = %g: must be >= 0", o->alpha);
@@ -252,6 +276,7 @@ lr_status lr_rec_train(lr_ctx *ctx, const lr_ratings *r, const lr_rec_opts *o,
     lr_status s = rec_model_alloc(ctx, o->k, r->users.n, r->items.n, r->nnz, &m);
     if (s) return s;
     m->opts = *o;
+    if (!(m->opts.lambda_bias >= 0)) m->opts.lambda_bias = m->opts.lambda;
     if (implicit) m->opts.biases = 0;
     if (implicit) m->opts.solver = LR_REC_ALS;
     m->mean = implicit ? 0.0 : r->mean;
@@ -286,7 +311,8 @@ lr_status lr_rec_train(lr_ctx *ctx, const lr_ratings *r, const lr_rec_opts *o,
     }
 
     int nt = lr__threads(ctx);
-    size_t wstride = implicit ? (size_t)4 * k + 8 : (size_t)(k + 1) * (k + 1) + 2 * (size_t)(k + 1) + 8;
+    size_t wstride = implicit ? (size_t)4 * k + 8 : REC_EXPLICIT_WORK(k);
+    wstride = (wstride + 7) & ~(size_t)7; /* each thread's slice 64-byte aligned */
     double *work = lr__malloc(ctx, sizeof(double) * wstride * (size_t)nt, "ALS workspace");
     double *part = lr__malloc(ctx, sizeof(double) * (size_t)(m->nu + m->ni + 1), "objective");
     double *YtY = lr__malloc(ctx, sizeof(double) * ((size_t)k * k + 1), "Y^T Y");
@@ -329,14 +355,16 @@ lr_status lr_rec_train(lr_ctx *ctx, const lr_ratings *r, const lr_rec_opts *o,
             obj = explicit_objective(ctx, m, r, part);
         } else {
             int bad = explicit_half(ctx, m, r->uptr, r->uidx, r->uval, m->nu, m->Q, m->bi, m->P,
-                                    m->bu, work, wstride);
+                                    m->bu, work, wstride, NULL);
             bad |= explicit_half(ctx, m, r->iptr, r->iidx, r->ival, m->ni, m->P, m->bu, m->Q,
-                                 m->bi, work, wstride);
+                                 m->bi, work, wstride, part);
             if (bad) {
                 s = lr__err(ctx, LR_ERR_INTERNAL, "ALS: a normal-equation system was not positive definite");
                 goto fail;
             }
-            obj = explicit_objective(ctx, m, r, part);
+            /* the item half-step returned each item's fit and penalty;
+             * add the users' penalties */
+            obj = user_penalty(ctx, m, r, part);
         }
         if (!isfinite(obj)) {
             s = lr__err(ctx, LR_ERR_DATA, "training diverged at iteration %d (objective %g)%s",
