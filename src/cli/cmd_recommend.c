@@ -567,10 +567,14 @@ static int rec_query(int argc, char **argv, int which)
     lr_ctx *ctx = cli_ctx(cc);
     lr_rec *m = load_model(cc, ctx, path);
     int64_t idx = which ? lr_rec_item_index(m, id) : lr_rec_user_index(m, id);
-    if (idx < 0)
+    if (idx < 0) {
+        long long cnt = (long long)(which ? lr_rec_items(m) : lr_rec_users(m));
+        lr_rec_destroy(m); /* released before exiting: no leak reports */
+        lr_ctx_destroy(ctx);
         cli_die(cc, EXIT_USAGE, "%s '%s' is not in the model '%s' (%lld %ss)%s", which ? "item" : "user",
-                id, path, (long long)(which ? lr_rec_items(m) : lr_rec_users(m)),
-                which ? "item" : "user", which ? "" : "; for a new user use 'lowrank recommend foldin'");
+                id, path, cnt, which ? "item" : "user",
+                which ? "" : "; for a new user use 'lowrank recommend foldin'");
+    }
     int64_t *items = malloc(sizeof(int64_t) * (size_t)(n + 1));
     double *sc = malloc(sizeof(double) * (size_t)(n + 1));
     if (!items || !sc) cli_die(cc, EXIT_RUNTIME, "out of memory");

@@ -6,7 +6,7 @@
 #include <string.h>
 #include "rec_internal.h"
 
-#define REC_CLONES __attribute__((target_clones("avx2", "default")))
+#define REC_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 
 /* GCC vector extensions; the helpers are inlined into the target clones. */
 #pragma GCC diagnostic ignored "-Wpsabi"
