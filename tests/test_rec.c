@@ -313,6 +313,34 @@ static void test_explicit(lr_ctx *ctx)
     }
     CHECK(worst < 0.02, "fold-in vs trained factors: rel diff %.4f", worst);
 
+    /* fold-in from fewer ratings than unknowns (n < k+1: the library takes
+     * the dual n x n route) and from more, against LAPACK on the primal */
+    for (int64_t nf = 2; nf <= 8; nf += 3) {
+        int64_t it[8];
+        double rv[8], A[36], b[6];
+        for (int64_t e = 0; e < nf; e++) it[e] = 11 * e + 3, rv[e] = 1.0 + 0.5 * e;
+        float f[5];
+        double bias = 0;
+        CHECK_OK(ctx, lr_rec_foldin(ctx, m, nf, it, rv, f, &bias));
+        memset(A, 0, sizeof A), memset(b, 0, sizeof b);
+        for (int64_t e = 0; e < nf; e++) {
+            double z[6] = {1};
+            const float *q = lr_rec_item_factors(m, it[e]);
+            for (int t = 0; t < k; t++) z[1 + t] = q[t];
+            double tgt = rv[e] - lr_rec_mean(m) - lr_rec_item_bias(m, it[e]);
+            for (int a = 0; a < d; a++) {
+                b[a] += tgt * z[a];
+                for (int q2 = 0; q2 < d; q2++) A[a * d + q2] += z[a] * z[q2];
+            }
+        }
+        for (int a = 0; a < d; a++) A[a * d + a] += o.lambda * nf;
+        int piv[6];
+        LAPACKE_dgesv(LAPACK_ROW_MAJOR, d, 1, A, d, piv, b, 1);
+        double err = fabs(b[0] - bias), nrm = fabs(b[0]);
+        for (int t = 0; t < k; t++) err = fmax(err, fabs(b[1 + t] - f[t])), nrm = fmax(nrm, fabs(b[1 + t]));
+        CHECK(err < 1e-5 * nrm, "fold-in from %lld ratings vs LAPACK: rel err %.2e", (long long)nf, err / nrm);
+    }
+
     /* top-N: brute force over unrated items */
     for (int64_t u = 0; u < 400; u += 97) {
         int64_t items[10], got = 0;
@@ -461,6 +489,53 @@ static void test_explicit(lr_ctx *ctx)
 /* Implicit: 4 groups of 60 users; group g likes items [30g, 30g+30) of 120;
  * each user shows half of the liked items (play counts 1..5).  Held-out liked
  * items must rank above never-liked items (AUC). */
+/* k larger than every row's rating count: every row goes the dual route.
+ * The objective still never increases and equals the one computed here. */
+static void test_sparse_rows(lr_ctx *ctx)
+{
+    planted p = make_planted(60, 40, 3, 0.3, 0.2, 9);
+    lr_ratings *r = ratings_of(ctx, &p);
+    lr_ratings_view v = lr_ratings_by_user(r), w = lr_ratings_by_item(r);
+    int64_t most = 0;
+    for (int64_t u = 0; u < v.rows; u++) most = fmax(most, v.ptr[u + 1] - v.ptr[u]);
+    for (int64_t i = 0; i < w.rows; i++) most = fmax(most, w.ptr[i + 1] - w.ptr[i]);
+    lr_rec_opts o;
+    lr_rec_opts_default(&o);
+    o.k = 40;
+    o.lambda = 0.1;
+    o.lambda_bias = 0.03;
+    o.iters = 10;
+    CHECK(most < o.k + 1, "rows have at most %lld ratings", (long long)most);
+    lr_rec *m = NULL;
+    double obj[11];
+    CHECK_OK(ctx, lr_rec_train(ctx, r, &o, &m, obj));
+    int mono = 1;
+    for (int t = 0; t < 10; t++) mono &= obj[t + 1] <= obj[t] * (1 + 1e-12);
+    CHECK(mono, "dual route: objective never increases");
+    /* objective here with separate bias lambda */
+    double f = 0;
+    for (int64_t u = 0; m && u < v.rows; u++) {
+        const float *pu = lr_rec_user_factors(m, u);
+        double nb = (double)lr_rec_user_bias(m, u) * lr_rec_user_bias(m, u), nf = 0;
+        for (int t = 0; t < o.k; t++) nf += (double)pu[t] * pu[t];
+        f += (double)(v.ptr[u + 1] - v.ptr[u]) * (o.lambda * nf + o.lambda_bias * nb);
+        for (int64_t e = v.ptr[u]; e < v.ptr[u + 1]; e++) {
+            double d = v.val[e] - lr_rec_predict(m, u, v.idx[e]);
+            f += d * d;
+        }
+    }
+    for (int64_t i = 0; m && i < w.rows; i++) {
+        const float *q = lr_rec_item_factors(m, i);
+        double nb = (double)lr_rec_item_bias(m, i) * lr_rec_item_bias(m, i), nf = 0;
+        for (int t = 0; t < o.k; t++) nf += (double)q[t] * q[t];
+        f += (double)(w.ptr[i + 1] - w.ptr[i]) * (o.lambda * nf + o.lambda_bias * nb);
+    }
+    CHECK(fabs(f - obj[10]) < 1e-7 * f, "dual route: objective %.10g vs here %.10g", obj[10], f);
+    lr_rec_destroy(m);
+    lr_ratings_destroy(r);
+    free_planted(&p);
+}
+
 static void test_implicit(lr_ctx *ctx)
 {
     tu_rng g = {5};
@@ -659,6 +734,7 @@ int main(void)
     test_views_and_ids(ctx);
     test_reader(ctx);
     test_explicit(ctx);
+    test_sparse_rows(ctx);
     test_implicit(ctx);
     lr_ctx_destroy(ctx);
     return tu_done("test_rec");

@@ -80,13 +80,14 @@ void rec_syr(int d, double w, const double *z, double *A);
 /* Copies the lower triangle of A into the upper one. */
 void rec_symmetrize(int d, double *A);
 
-/* One user's (or item's) explicit ALS-WR system for [bias, factors] from the
+/* One user's (or item's) explicit ALS-WR system (rows with fewer ratings
+ * than unknowns are solved through the equivalent n x n dual system) for [bias, factors] from the
  * other side's factors Y (rows of k floats) and biases ybias:
  *   targets t_j = r_j - mean - ybias[idx_j], z_j = [1, y_idx_j] (no bias:
  *   z_j = y_j, t_j = r_j - mean - ybias).  Solves
  * (sum z z^T + n diag(lambda_b, lambda, ..., lambda)) x = sum t z.  work has
  * room for REC_EXPLICIT_WORK(k) doubles.  Writes factor (k floats) and *bias.  Returns -1 when the system is singular. */
-#define REC_EXPLICIT_WORK(k) ((size_t)((k) + 4) * ((k) + 4) * 2 + 16)
+#define REC_EXPLICIT_WORK(k) ((size_t)((k) + 4) * ((k) + 4) * 3 + 8 * ((k) + 4) + 16)
 /* *fit (may be NULL) receives this row's part of the objective at the
  * solution, sum_j (t_j - z_j.x)^2 + x^T R x (= sum t^2 - x.b, exact for the
  * double solution). */

@@ -165,6 +165,54 @@ REC_CLONES static void chol_upper_solve(int d, int dp, const double *A, double *
     }
 }
 
+/* Rows with fewer ratings than unknowns (n < d): the same solution from the
+ * n x n dual system.  With R = n diag(lambda_b, lambda, ...), the primal
+ * (Z^T Z + R) x = Z^T t is solved by x = R^{-1} Z^T a where
+ * (Z R^{-1} Z^T + I) a = t; the row's objective part is then t.a. */
+REC_CLONES static int explicit_dual(int k, int with_bias, double lambda, double lambda_b,
+                                    double mean, int64_t n64, const int32_t *idx,
+                                    const float *val, const float *Y, const float *ybias,
+                                    double *work, double *x, double *fit)
+{
+    int o = with_bias ? 1 : 0, d = k + o, dp = (d + 3) & ~3, n = (int)n64, np = (n + 3) & ~3;
+    double *Z = work, *Zw = Z + (size_t)n * dp, *K = Zw + (size_t)n * dp, *t = K + (size_t)n * np;
+    double *w2 = t + np;
+    for (int p = 0; p < dp; p++) w2[p] = p < d ? 1.0 / (lambda * (double)n) : 0.0;
+    if (with_bias) w2[0] = 1.0 / (lambda_b * (double)n);
+    for (int e = 0; e < n; e++) {
+        double *z = Z + (size_t)e * dp, *zw = Zw + (size_t)e * dp;
+        const float *y = Y + (size_t)idx[e] * k;
+        if (with_bias) z[0] = 1.0;
+        for (int p = 0; p < k; p++) z[o + p] = y[p];
+        for (int p = d; p < dp; p++) z[p] = 0;
+        for (int p = 0; p < dp; p += 4) st4(zw + p, ld4(z + p) * ld4(w2 + p));
+        t[e] = (double)val[e] - mean - (ybias ? (double)ybias[idx[e]] : 0.0);
+    }
+    for (int a = 0; a < n; a++) {
+        double *ka = K + (size_t)a * np;
+        for (int b = 0; b < np; b++) ka[b] = 0;
+        for (int b = a; b < n; b++) {
+            v4d acc = {0, 0, 0, 0};
+            const double *za = Z + (size_t)a * dp, *zb = Zw + (size_t)b * dp;
+            for (int p = 0; p < dp; p += 4) acc += ld4(za + p) * ld4(zb + p);
+            ka[b] = hsum(acc);
+        }
+        ka[a] += 1.0;
+    }
+    if (chol_upper(n, np, K)) return -1;
+    double tt[256];
+    memcpy(tt, t, sizeof(double) * (size_t)n);
+    chol_upper_solve(n, np, K, t); /* t is now a */
+    *fit = dot(tt, t, n);
+    for (int p = 0; p < dp; p++) x[p] = 0;
+    for (int e = 0; e < n; e++) {
+        v4d ae = {t[e], t[e], t[e], t[e]};
+        const double *zw = Zw + (size_t)e * dp;
+        for (int p = 0; p < dp; p += 4) st4(x + p, ld4(x + p) + ae * ld4(zw + p));
+    }
+    return 0;
+}
+
 int rec_solve_explicit(int k, int with_bias, double lambda, double lambda_b, double mean, int64_t n,
                        const int32_t *idx, const float *val, const float *Y,
                        const float *ybias, double *work, float *factor, float *bias, double *fit)
@@ -181,6 +229,16 @@ int rec_solve_explicit(int k, int with_bias, double lambda, double lambda_b, dou
             }
             *fit = tt;
         }
+        return 0;
+    }
+    if (n < d) {
+        double x[260], f;
+        if (explicit_dual(k, with_bias, lambda, lambda_b, mean, n, idx, val, Y, ybias, work, x, &f))
+            return -1;
+        if (fit) *fit = f;
+        if (with_bias) *bias = (float)x[0];
+        else if (bias) *bias = 0;
+        for (int p = 0; p < k; p++) factor[p] = (float)x[o + p];
         return 0;
     }
     double *A = work, *b = A + (size_t)d * dp, *Z = b + dp, *b0 = Z + 4 * (size_t)dp;
