@@ -242,7 +242,10 @@ fi
 # ---- rec: recommendations (issue 7) -------------------------------------------
 # The NumPy peer runs with OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=1: its BLAS
 # calls are 33 x 33 solves, where a threaded BLAS only spins (measured 100x
-# slower with the defaults on a loaded 2-core machine).
+# slower with the defaults on a loaded 2-core machine).  lowrank runs with
+# OMP_WAIT_POLICY=PASSIVE (as in the tests): on a shared machine a spinning
+# OpenMP thread burns the core the other thread needs.  CPU times are printed
+# next to wall times because the machine this runs on is usually shared.
 if want rec; then
     hr "rec: lowrank recommend vs NumPy ALS-WR (k=32)"
     rk=${BENCH_REC_K:-32}; rlam=${BENCH_REC_LAMBDA:-0.35}; rlamb=${BENCH_REC_LAMBDA_BIAS:-0.3}; rit=${BENCH_REC_ITERS:-15}
@@ -260,7 +263,7 @@ if want rec; then
         if [ ! -s "$ie" ]; then
             na "InstEval: needs Debian's r-base-core and r-cran-lme4 (scripts/deps.sh bench)"
         else
-            "$lowrank" recommend eval "$ie" -k "$rk" --lambda "$rlam" --lambda-bias "$rlamb" \
+            OMP_WAIT_POLICY=PASSIVE "$lowrank" recommend eval "$ie" -k "$rk" --lambda "$rlam" --lambda-bias "$rlamb" \
                 --iters "$rit" --folds 5 --threads 2 --json --quiet >"$out/rec-ie.json" 2>>"$out/rec.log" ||
                 echo '{}' >"$out/rec-ie.json"
             if have_py numpy; then
@@ -315,7 +318,7 @@ PYEOF
         if [ ! -s "$syn" ]; then
             na "1M synthetic set: make_ratings.py needs python3-numpy"
         else
-            "$lowrank" recommend train "$syn" -k 32 --iters 5 --threads 2 -o "$out/synth1m.lrm" --json \
+            OMP_WAIT_POLICY=PASSIVE "$lowrank" recommend train "$syn" -k 32 --iters 5 --threads 2 -o "$out/synth1m.lrm" --json \
                 --quiet >"$out/rec-syn.json" 2>>"$out/rec.log" || echo '{}' >"$out/rec-syn.json"
             if have_py numpy; then
                 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 peer "$here/peer_als.py" "$syn" --k 32 \

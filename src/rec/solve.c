@@ -165,6 +165,11 @@ REC_CLONES static void chol_upper_solve(int d, int dp, const double *A, double *
     }
 }
 
+/* double -> float with values below float's normal range stored as 0: a
+ * strongly regularised factor decays towards 0 and subnormal floats make
+ * every later load of it (float -> double) take a slow microcode path. */
+static inline float to_float(double v) { return fabs(v) < 1e-30 ? 0.0f : (float)v; }
+
 /* Rows with fewer ratings than unknowns (n < d): the same solution from the
  * n x n dual system.  With R = n diag(lambda_b, lambda, ...), the primal
  * (Z^T Z + R) x = Z^T t is solved by x = R^{-1} Z^T a where
@@ -236,9 +241,9 @@ int rec_solve_explicit(int k, int with_bias, double lambda, double lambda_b, dou
         if (explicit_dual(k, with_bias, lambda, lambda_b, mean, n, idx, val, Y, ybias, work, x, &f))
             return -1;
         if (fit) *fit = f;
-        if (with_bias) *bias = (float)x[0];
+        if (with_bias) *bias = to_float(x[0]);
         else if (bias) *bias = 0;
-        for (int p = 0; p < k; p++) factor[p] = (float)x[o + p];
+        for (int p = 0; p < k; p++) factor[p] = to_float(x[o + p]);
         return 0;
     }
     double *A = work, *b = A + (size_t)d * dp, *Z = b + dp, *b0 = Z + 4 * (size_t)dp;
@@ -252,9 +257,9 @@ int rec_solve_explicit(int k, int with_bias, double lambda, double lambda_b, dou
     chol_upper_solve(d, dp, A, b);
     /* with (G + R) x = b0: sum (t - z.x)^2 + x^T R x = sum t^2 - x.b0 */
     if (fit) *fit = tt - dot(b, b0, d);
-    if (with_bias) *bias = (float)b[0];
+    if (with_bias) *bias = to_float(b[0]);
     else if (bias) *bias = 0;
-    for (int p = 0; p < k; p++) factor[p] = (float)b[o + p];
+    for (int p = 0; p < k; p++) factor[p] = to_float(b[o + p]);
     return 0;
 }
 
@@ -275,7 +280,7 @@ int rec_solve_implicit_exact(int k, double lambda, double alpha, const double *Y
     }
     if (rec_chol(k, A)) return -1;
     rec_chol_solve(k, A, b);
-    for (int p = 0; p < k; p++) factor[p] = (float)b[p];
+    for (int p = 0; p < k; p++) factor[p] = to_float(b[p]);
     return 0;
 }
 
