@@ -531,6 +531,23 @@ static void test_sparse_rows(lr_ctx *ctx)
         f += (double)(w.ptr[i + 1] - w.ptr[i]) * (o.lambda * nf + o.lambda_bias * nb);
     }
     CHECK(fabs(f - obj[10]) < 1e-7 * f, "dual route: objective %.10g vs here %.10g", obj[10], f);
+    /* same bits with 1 and 2 threads on this route too */
+    lr_ctx_set_threads(ctx, 1);
+    lr_rec *m1 = NULL;
+    double o1[11];
+    CHECK_OK(ctx, lr_rec_train(ctx, r, &o, &m1, o1));
+    lr_ctx_set_threads(ctx, 2);
+    lr_rec *m2 = NULL;
+    double o2[11];
+    CHECK_OK(ctx, lr_rec_train(ctx, r, &o, &m2, o2));
+    lr_ctx_set_threads(ctx, 0);
+    int same = m1 && m2 && !memcmp(o1, o2, sizeof o1);
+    for (int64_t u = 0; same && u < v.rows; u++)
+        same = !memcmp(lr_rec_user_factors(m1, u), lr_rec_user_factors(m2, u), sizeof(float) * o.k) &&
+               lr_rec_user_bias(m1, u) == lr_rec_user_bias(m2, u);
+    CHECK(same, "dual route: 1 and 2 threads give the same bits");
+    lr_rec_destroy(m1);
+    lr_rec_destroy(m2);
     lr_rec_destroy(m);
     lr_ratings_destroy(r);
     free_planted(&p);
