@@ -28,13 +28,15 @@
 #   BENCH_RPCA_TIME_LIMIT  seconds per NumPy peer run before it is capped and
 #                          its time estimated from its per-iteration time
 #                          (default 120)
+#   BENCH_REC_K, BENCH_REC_LAMBDA, BENCH_REC_LAMBDA_BIAS, BENCH_REC_ITERS
+#                          the InstEval model (default 32, 0.35, 0.3, 15)
 # Our binaries run in the environment as given; the NumPy peers run with
 # OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed (their own BLAS defaults).
 # All raw results: BUILD_DIR/bench-out/results.jsonl (one JSON per line).
 set -uo pipefail
 
 if [ $# -lt 1 ] || [ "$1" = -h ] || [ "$1" = --help ]; then
-    sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,/^set -uo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
     [ $# -lt 1 ] && exit 2 || exit 0
 fi
 here=$(cd "$(dirname "$0")" && pwd)
