@@ -60,8 +60,9 @@ static const char usage_train[] =
     "  --skip-bad         skip unparseable lines (counted) instead of failing\n"
     CLI_COMMON_HELP
     "\n"
-    "Peak memory: about 60 bytes per rating (reading, both index orders, the\n"
-    "model's copy of the rated items) plus 8k bytes per user and item.\n"
+    "Peak memory: about 50 bytes per rating (reading, both index orders, the\n"
+    "model's copy of the rated items) plus 4(k+1) bytes per user and item;\n"
+    "measured 47 MB for 1,000,000 ratings at k = 32 (plus ~32 MB of libraries).\n"
     "Exit codes: 0 ok, 1 runtime failure, 2 bad usage or input.\n";
 
 static const char usage_eval[] =
