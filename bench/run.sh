@@ -22,6 +22,10 @@
 #            (peer_tfidf.py: same vocabulary and entries checked), and the
 #            whole `lowrank topics -k 20` NMF run vs TfidfVectorizer + NMF
 #            (peer_topics.py): time, loss, NPMI, NMI with the Section labels
+#   rec      recommend: InstEval (lme4, exported by Rscript) 5-fold CV RMSE of
+#            ALS-WR vs bias-only vs global mean vs the NumPy ALS reference
+#            (peer_als.py), time per ALS iteration; ratings/s per ALS sweep at
+#            k = 32 on a planted 1,000,000-rating set (make_ratings.py)
 # A section whose parts are not built or not working prints
 # "not available: <why>" and the run goes on.
 #
@@ -41,6 +45,8 @@
 #   BENCH_NMF_DTYPE        our NMF/LSA precision (default f64, as sklearn)
 #   BENCH_TOPICS_K         topics in the topics section (default 20)
 #   (the nmf section sets OMP_WAIT_POLICY=PASSIVE unless it is set)
+#   BENCH_REC_K, BENCH_REC_LAMBDA, BENCH_REC_LAMBDA_BIAS, BENCH_REC_ITERS
+#                          the InstEval model (default 32, 0.35, 0.3, 15)
 # Our binaries run in the environment as given; the NumPy peers run with
 # OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed (their own BLAS defaults).
 # All raw results: BUILD_DIR/bench-out/results.jsonl (one JSON per line).
@@ -55,7 +61,7 @@ repo=$(cd "$here/.." && pwd)
 build=$(cd "$1" 2>/dev/null && pwd) || { echo "bench/run.sh: no build folder $1 (run make build first)" >&2; exit 2; }
 shift
 sections=("$@")
-[ ${#sections[@]} -eq 0 ] && sections=(stream rsvd images rpca nmf topics)
+[ ${#sections[@]} -eq 0 ] && sections=(stream rsvd images rpca nmf topics rec)
 
 PY=/usr/bin/python3          # Debian's python3: numpy, scikit-learn, opencv
 cache=${BENCH_CACHE:-$repo/.cache/samples}
@@ -299,6 +305,126 @@ if want nmf; then
         collect peer_nmf peer "$here/peer_nmf.py" lsa "$A" -k 100 --n-iter 5 ||
             na "TruncatedSVD failed: $(tail -n 2 "$out/peer_nmf.log")"
         peer "$here/peer_nmf.py" table "$results"
+    fi
+fi
+
+# ---- rec: recommendations (issue 7) -------------------------------------------
+# The NumPy peer runs with OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=1: its BLAS
+# calls are 33 x 33 solves, where a threaded BLAS only spins (measured 100x
+# slower with the defaults on a loaded 2-core machine).  lowrank runs with
+# OMP_WAIT_POLICY=PASSIVE (as in the tests): on a shared machine a spinning
+# OpenMP thread burns the core the other thread needs.  CPU times are printed
+# next to wall times because the machine this runs on is usually shared.
+if want rec; then
+    hr "rec: lowrank recommend vs NumPy ALS-WR (k=32)"
+    rk=${BENCH_REC_K:-32}; rlam=${BENCH_REC_LAMBDA:-0.35}; rlamb=${BENCH_REC_LAMBDA_BIAS:-0.3}; rit=${BENCH_REC_ITERS:-15}
+    ie=$cache/instEval.csv
+    syn=$cache/synth1m.tsv
+    mkdir -p "$cache"
+    if ! cli_ready recommend >/dev/null; then
+        na "$(cli_ready recommend)"
+    else
+        if [ ! -s "$ie" ]; then
+            if command -v Rscript >/dev/null && Rscript -e 'library(lme4)' >/dev/null 2>&1; then
+                Rscript "$here/instEval.R" "$ie" 2>>"$out/rec.log" || rm -f "$ie"
+            fi
+        fi
+        if [ ! -s "$ie" ]; then
+            na "InstEval: needs Debian's r-base-core and r-cran-lme4 (scripts/deps.sh bench)"
+        else
+            OMP_WAIT_POLICY=PASSIVE "$lowrank" recommend eval "$ie" -k "$rk" --lambda "$rlam" --lambda-bias "$rlamb" \
+                --iters "$rit" --folds 5 --threads 2 --json --quiet >"$out/rec-ie.json" 2>>"$out/rec.log" ||
+                echo '{}' >"$out/rec-ie.json"
+            if have_py numpy; then
+                OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 peer "$here/peer_als.py" "$ie" --k "$rk" \
+                    --lambda "$rlam" --lambda-bias "$rlamb" --iters "$rit" --folds 5 \
+                    >"$out/rec-ie-peer.json" 2>>"$out/rec.log" || echo '{}' >"$out/rec-ie-peer.json"
+            else
+                echo '{}' >"$out/rec-ie-peer.json"
+            fi
+            "$PY" - "$out/rec-ie.json" "$out/rec-ie-peer.json" "$results" <<'PYEOF'
+import json, sys
+ours = json.load(open(sys.argv[1])) if open(sys.argv[1]).read().strip() else {}
+peer = json.load(open(sys.argv[2])) if open(sys.argv[2]).read().strip() else {}
+res = open(sys.argv[3], "a")
+if not ours.get("methods"):
+    print("  lowrank recommend eval failed (see bench-out/rec.log)")
+    sys.exit(0)
+m = ours["methods"]
+print("  InstEval: %d ratings, %d students x %d lecturers; 5-fold CV; k=%d lambda=%g, %d iterations"
+      % (ours["ratings"], ours["users"], ours["items"], ours["k"], ours["lambda"], ours["iters"]))
+print("  %-26s %18s %14s" % ("method", "RMSE mean+/-std", "s/iteration"))
+rows = [("lowrank ALS-WR", m["model"]["rmse"], ours["seconds_per_iter"]),
+        ("bias only (lowrank, k=0)", m["bias_only"]["rmse"], None),
+        ("global mean", m["global_mean"]["rmse"], None)]
+for name, r, t in rows:
+    print("  %-26s %11.4f+/-%.4f %14s" % (name, r["mean"], r["std"], "%.4f" % t if t else "-"))
+if peer.get("rmse_mean") is not None:
+    print("  %-26s %11.4f+/-%.4f %14.4f" % ("NumPy ALS-WR (peer)", peer["rmse_mean"], peer["rmse_std"],
+                                              peer["seconds_per_iter"]))
+    print("  speed: lowrank %.1fx faster per ALS iteration in wall time (2 threads vs 1; target >= 10x)"
+          % (peer["seconds_per_iter"] / ours["seconds_per_iter"]))
+    print("         %.1fx less CPU time per iteration (lowrank %.4f s over both threads, NumPy %.4f s)"
+          % (peer["cpu_seconds_per_iter"] / ours["cpu_seconds_per_iter"], ours["cpu_seconds_per_iter"],
+             peer["cpu_seconds_per_iter"]))
+else:
+    print("  NumPy peer: not available (python3-numpy missing or peer_als.py failed)")
+gain = 100 * (1 - m["model"]["rmse"]["mean"] / m["bias_only"]["rmse"]["mean"])
+print("  RMSE vs bias only: %.2f%% %s" % (abs(gain), "lower" if gain >= 0 else "HIGHER"))
+res.write(json.dumps({"bench": "rec", "data": "instEval", "impl": "lowrank", "rmse": m["model"]["rmse"]["mean"],
+                      "rmse_std": m["model"]["rmse"]["std"], "bias_rmse": m["bias_only"]["rmse"]["mean"],
+                      "mean_rmse": m["global_mean"]["rmse"]["mean"],
+                      "seconds_per_iter": ours["seconds_per_iter"],
+                      "cpu_seconds_per_iter": ours["cpu_seconds_per_iter"]}) + "\n")
+if peer:
+    res.write(json.dumps(peer) + "\n")
+PYEOF
+        fi
+        # speed: ratings per second per full ALS sweep on 1M planted ratings
+        if [ ! -s "$syn" ] && have_py numpy; then
+            "$PY" "$here/make_ratings.py" "$syn" >>"$results" 2>>"$out/rec.log" || rm -f "$syn"
+        fi
+        if [ ! -s "$syn" ]; then
+            na "1M synthetic set: make_ratings.py needs python3-numpy"
+        else
+            OMP_WAIT_POLICY=PASSIVE "$lowrank" recommend train "$syn" -k 32 --iters 5 --threads 2 -o "$out/synth1m.lrm" --json \
+                --quiet >"$out/rec-syn.json" 2>>"$out/rec.log" || echo '{}' >"$out/rec-syn.json"
+            if have_py numpy; then
+                OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 peer "$here/peer_als.py" "$syn" --k 32 \
+                    --lambda 0.05 --iters 1 --time-only >"$out/rec-syn-peer.json" 2>>"$out/rec.log" ||
+                    echo '{}' >"$out/rec-syn-peer.json"
+            else
+                echo '{}' >"$out/rec-syn-peer.json"
+            fi
+            "$PY" - "$out/rec-syn.json" "$out/rec-syn-peer.json" "$results" <<'PYEOF'
+import json, sys
+ours = json.load(open(sys.argv[1]))
+peer = json.load(open(sys.argv[2]))
+res = open(sys.argv[3], "a")
+if not ours.get("seconds_per_iter"):
+    print("  lowrank recommend train on the 1M set failed (see bench-out/rec.log)")
+    sys.exit(0)
+rps = ours["ratings_per_second_per_iter"]
+print("  1M planted ratings (%d users x %d items), k=32, 2 threads:" % (ours["users"], ours["items"]))
+print("    lowrank: %.3f s per ALS sweep = %.2f million ratings/s (target >= 5); peak RSS %.0f MB"
+      % (ours["seconds_per_iter"], rps / 1e6, ours["peak_rss_bytes"] / 1e6))
+cpu = ours.get("cpu_seconds_per_iter", 0)
+if cpu > 0:
+    print("             CPU time %.3f s per sweep = %.2f million ratings per CPU-second"
+          " (x2 = what 2 free cores give)" % (cpu, ours["ratings"] / cpu / 1e6))
+if peer.get("seconds_per_iter"):
+    print("    NumPy:   %.3f s per ALS sweep = %.2f million ratings/s; ratio %.1fx (CPU time ratio %.1fx)"
+          % (peer["seconds_per_iter"], peer["ratings_per_second_per_iter"] / 1e6,
+             peer["seconds_per_iter"] / ours["seconds_per_iter"],
+             peer["cpu_seconds_per_iter"] / max(cpu, 1e-9)))
+res.write(json.dumps({"bench": "rec", "data": "synth1m", "impl": "lowrank",
+                      "seconds_per_iter": ours["seconds_per_iter"], "ratings_per_second": rps,
+                      "cpu_seconds_per_iter": cpu,
+                      "peak_rss_bytes": ours["peak_rss_bytes"]}) + "\n")
+if peer:
+    res.write(json.dumps(dict(peer, data="synth1m")) + "\n")
+PYEOF
+        fi
     fi
 fi
 

@@ -13,7 +13,8 @@ build_pkgs=(build-essential cmake pkg-config
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
   clang libclang-rt-14-dev libomp-dev llvm)
 bench_pkgs=(python3 python3-numpy python3-scipy python3-sklearn python3-opencv
-  python3-skimage)
+  python3-skimage
+  r-base-core r-cran-lme4)   # rec: the InstEval ratings (bench/instEval.R)
 
 pkgs=("${build_pkgs[@]}")
 [ "$what" = bench ] && pkgs+=("${bench_pkgs[@]}")

@@ -9,6 +9,7 @@
  *            background model, foreground masks
  *   sparse.h compressed sparse row matrices and their operator
  *   nmf.h    non-negative matrix factorization
+ *   rec.h    recommendations from ratings (ALS-WR, implicit ALS, fold-in)
  *   media.h  .npy files, PNG/JPEG images, .lrz compressed images, video
  */
 #ifndef LOWRANK_H
@@ -19,6 +20,7 @@
 #include "lowrank/rpca.h"
 #include "lowrank/sparse.h"
 #include "lowrank/nmf.h"
+#include "lowrank/rec.h"
 #include "lowrank/media.h"
 #endif
 

@@ -116,4 +116,5 @@ int cmd_decompress(int argc, char **argv);
 int cmd_separate(int argc, char **argv);
 int cmd_nmf(int argc, char **argv);
 int cmd_topics(int argc, char **argv);
+int cmd_recommend(int argc, char **argv);
 #endif

@@ -14,6 +14,7 @@ static const struct {
     {"separate", cmd_separate, "split a video into background and foreground"},
     {"nmf", cmd_nmf, "non-negative matrix factorization of a .npy or .mtx matrix"},
     {"topics", cmd_topics, "topics of a text corpus (TF-IDF, then NMF or LSA)"},
+    {"recommend", cmd_recommend, "recommendations from ratings: train, eval, top, similar, foldin"},
 };
 
 static void usage(FILE *f)
