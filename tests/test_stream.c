@@ -383,9 +383,14 @@ static void test_memory(void)
           (long long)(2 * L), (long long)a.alloc_peak, (long long)L);
     CHECK(b.hwm > 0 && b.hwm <= a.hwm + (a.hwm >> 4), "peak RSS does not grow with the length: "
           "%lld vs %lld bytes", (long long)b.hwm, (long long)a.hwm);
-    /* The whole video matrix of 2L frames would be bigger than the peak. */
+#if !defined(__SANITIZE_ADDRESS__)
+    /* The whole video matrix of 2L frames would be bigger than the peak.
+     * (Not under AddressSanitizer, whose shadow memory and quarantine of
+     * freed blocks add a few hundred MB of resident memory; the relative
+     * check above and the allocator's exact counts hold there too.) */
     CHECK(b.hwm < (double)P * 2 * L * 4, "peak RSS %lld below the %lld-frame matrix (%.0f)",
           (long long)b.hwm, (long long)(2 * L), (double)P * 2 * L * 4);
+#endif
     CHECK(a.f1 > 0.9 && b.f1 > 0.9, "F1 of the long runs %.4f %.4f", a.f1, b.f1);
     printf("memory, 80x60, window %lld: %lld frames: library peak %.1f MB, RSS %.1f MB; "
            "%lld frames: %.1f MB, %.1f MB (|X| = %.2f MB); F1 %.4f / %.4f\n", (long long)N,
