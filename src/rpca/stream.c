@@ -166,11 +166,12 @@ lr_status lr_bg_stream(lr_ctx *ctx, lr_dtype t, int64_t rows, int64_t k_max,
         if ((st = lr_op_dense(ctx, &Xb, &op))) goto out;
         so.seed = o->svd.seed + (uint64_t)b;
         lr_svd *nw = NULL;
-        if (have) {
+        if (have > 0) {
             /* Warm: V0 = Xb^T U, the right basis that goes with the carried
              * left one; the carried columns are U diag(f s) themselves. */
             lr_mat U = lr_svd_u(svd);
-            lr_mat V = lr_mat_block(&V0, 0, 0, Xb.cols, k_max);
+            U.cols = have;
+            lr_mat V = lr_mat_block(&V0, 0, 0, Xb.cols, have);
             so.power_iters = warm_q;
             if (!(st = k_dense_apply(ctx, &Xb, 0, 1, &U, &V)))
                 st = lr_svd_compute_warm(ctx, op, &so, &V, &nw);
@@ -192,13 +193,15 @@ lr_status lr_bg_stream(lr_ctx *ctx, lr_dtype t, int64_t rows, int64_t k_max,
         if ((st = emit(user, &blk))) goto out;
         first += got;
         if (got < N) break;
-        /* Carry f U diag(s): column i of the next solve. */
+        /* Carry f U diag(s) into the kr columns just before the frames (kr <
+         * k_max only if the SVD came out rank-deficient). */
         lr_mat U = lr_svd_u(svd);
         const double *s = lr_svd_s(svd);
-        for (int64_t i = 0; i < k_max; i++)
+        const int64_t kr = LR_MIN(k_max, LR_MIN(lr_svd_rank(svd), U.cols));
+        for (int64_t i = 0; i < kr; i++)
             for (int64_t p = 0; p < rows; p++)
-                lr_mat_set(&X, p, i, f * s[i] * lr_mat_get(&U, p, i));
-        have = k_max;
+                lr_mat_set(&X, p, k_max - kr + i, f * s[i] * lr_mat_get(&U, p, i));
+        have = kr;
     }
 out:
     lr_op_destroy(op);
