@@ -336,11 +336,13 @@ int separate_stream(cli_common *cc, const sep_opts *so, const lr_rpca_opts *rpo,
     const int64_t m = (int64_t)st.info.width * st.info.height, n_est = st.info.frames;
     st.m = m, st.n_est = n_est;
     const size_t es = lr_dtype_size(so->dtype);
+    /* A window longer than the video is one block of the video's length. */
+    if (st.window > n_est && n_est >= 2) st.window = n_est;
     cli_info(cc, "streaming %lld frames (expected) of %dx%d (from %dx%d %s, %.3g fps) in "
              "blocks of %lld: a %lld x %lld %s matrix per block", (long long)n_est,
              st.info.width, st.info.height, st.info.src_width, st.info.src_height,
-             st.info.codec, st.info.fps, (long long)so->window, (long long)m,
-             (long long)so->window, lr_dtype_name(so->dtype));
+             st.info.codec, st.info.fps, (long long)st.window, (long long)m,
+             (long long)st.window, lr_dtype_name(so->dtype));
     if (n_est < 2)
         cli_die(cc, EXIT_USAGE, "'%s': only %lld frame in the range; separating a background "
                 "needs at least 2", so->video, (long long)n_est);
@@ -358,25 +360,25 @@ int separate_stream(cli_common *cc, const sep_opts *so, const lr_rpca_opts *rpo,
     if (so->svd)
         for (int i = 0; i < so->nranks; i++) {
             kmax = SMAX(kmax, so->ranks[i]);
-            if (so->ranks[i] >= SMIN(SMIN(m, n_est), so->window))
+            if (so->ranks[i] >= SMIN(SMIN(m, n_est), st.window))
                 cli_die(cc, EXIT_USAGE, "--rank %lld must be below the window (%lld), the "
                         "frame count (%lld) and the pixels per frame (%lld)",
-                        (long long)so->ranks[i], (long long)so->window, (long long)n_est,
+                        (long long)so->ranks[i], (long long)st.window, (long long)n_est,
                         (long long)m);
         }
     lr_stream_opts sopt;
     lr_stream_opts_default(&sopt);
-    sopt.window = so->window;
+    sopt.window = st.window;
     sopt.carry = so->carry;
     sopt.rpca = *rpo;
     sopt.svd.seed = cc->seed;
-    const int64_t carried = so->svd ? kmax : so->carry < 0 ? SMIN(16, so->window / 2)
-                                                         : SMIN(so->carry, so->window);
+    const int64_t carried = so->svd ? kmax : so->carry < 0 ? SMIN(16, st.window / 2)
+                                                         : SMIN(so->carry, st.window);
     const char *why;
-    if (!so->svd && (why = lr_rpca_opts_check(rpo, m, so->window + carried)))
+    if (!so->svd && (why = lr_rpca_opts_check(rpo, m, st.window + carried)))
         cli_die(cc, EXIT_USAGE, "%s", why);
     st.mo.height = st.info.height, st.mo.width = st.info.width;
-    if ((why = lr_mask_opts_check(&st.mo, m, so->window)))
+    if ((why = lr_mask_opts_check(&st.mo, m, st.window)))
         cli_die(cc, EXIT_USAGE, "mask options: %s", why);
 
     /* 3. Outputs: folders, encoders, buffers. */
@@ -409,7 +411,7 @@ int separate_stream(cli_common *cc, const sep_opts *so, const lr_rpca_opts *rpo,
         } else {
             snprintf(r->dir, sizeof r->dir, "%s", so->outdir);
         }
-        r->mask = malloc((size_t)m * (size_t)so->window);
+        r->mask = malloc((size_t)m * (size_t)st.window);
         r->strip = calloc((size_t)st.nr * st.ncd * 3, sizeof(float));
         if (!r->mask || !r->strip) cli_die(cc, EXIT_RUNTIME, "out of memory");
         static const char *const base[3] = {"background", "foreground", "mask"};
@@ -424,8 +426,8 @@ int separate_stream(cli_common *cc, const sep_opts *so, const lr_rpca_opts *rpo,
             }
         }
     }
-    if (so->svd && ((vs = lr_mat_alloc(ctx, so->dtype, m, so->window, &st.Bk)) ||
-                    (vs = lr_mat_alloc(ctx, so->dtype, m, so->window, &st.R)))) {
+    if (so->svd && ((vs = lr_mat_alloc(ctx, so->dtype, m, st.window, &st.Bk)) ||
+                    (vs = lr_mat_alloc(ctx, so->dtype, m, st.window, &st.R)))) {
         abort_all(&st);
         cli_check(cc, ctx, vs);
     }
@@ -488,7 +490,7 @@ int separate_stream(cli_common *cc, const sep_opts *so, const lr_rpca_opts *rpo,
     double t_total = cli_now() - t_start;
     int64_t peak = cli_peak_rss();
     const double mbytes = (double)m * n * es;
-    const double bbytes = (double)m * (so->window + carried) * es;
+    const double bbytes = (double)m * (st.window + carried) * es;
     const lr_video_info *fi = lr_video_reader_info(st.rd);
     cJSON *rep = cJSON_CreateObject();
     cJSON_AddStringToObject(rep, "command", "separate");
@@ -516,7 +518,7 @@ int separate_stream(cli_common *cc, const sep_opts *so, const lr_rpca_opts *rpo,
     cJSON_AddStringToObject(rep, "output_format", so->png_frames ? "png-frames" : "mp4");
     if (so->truth) cJSON_AddStringToObject(rep, "truth", so->truth);
     cJSON *sj = cJSON_AddObjectToObject(rep, "stream");
-    cJSON_AddNumberToObject(sj, "window", (double)so->window);
+    cJSON_AddNumberToObject(sj, "window", (double)st.window);
     cJSON_AddNumberToObject(sj, "carried", (double)carried);
     cJSON_AddStringToObject(sj, "carried_kind", so->svd ? "f U diag(s), f^2 = 1/2"
                                                          : "background frames of L");
