@@ -295,10 +295,12 @@ typedef struct lr_stream_summary {
 /* Robust PCA over a stream of frames of `rows` pixels in element type t.
  * read and emit are called alternately: read fills a block, it is solved,
  * emit gets its L and S.  summary may be NULL.
- * Memory: one (carry + window) x rows buffer X that the frames are read
- * into, lr_rpca_compute's workspace for it (about (3 + rank/cols) |X| plus
- * the Gram route's matrices of (carry + window)^2 doubles), and a rows x
+ * Memory: one rows x n_b buffer X (n_b = carry + window) that the frames
+ * are read into, lr_rpca_compute's workspace for it, and a rows x
  * (rank_init + oversample) carried basis; nothing grows with the length.
+ * Bound (docs/ALGORITHMS-stream.md, checked by test_stream), e the element
+ * size, T threads:  4.5 |X| + 24 n_b^2 + T * 1024 * n_b * (e + 8) bytes,
+ * plus what the emit callback allocates.
  * Errors: LR_ERR_ARG (options, rows), LR_ERR_DATA (NaN/Inf frames), the
  * callbacks' statuses, and lr_rpca_compute's.  A block that does not
  * converge is emitted with status LR_ERR_NOCONV and the stream goes on
