@@ -610,6 +610,18 @@ static void test_cli(void)
     }
     cJSON_Delete(rep);
 
+    /* A window longer than the clip: one block of the clip's length. */
+    const char *o3 = P_("out-long-window");
+    rc = tu_run(out, sizeof out, "'%s' separate '%s' -o '%s' --window 500 --quiet --threads 2",
+                tu_bin(), clip, o3);
+    CHECK(rc == 0, "--window 500 exit %d: %s", rc, out);
+    snprintf(p, sizeof p, "%s/report.json", o3);
+    rep = load_json(p);
+    CHECK(rep && num(rep, "stream.window") == CF && num(rep, "stream.blocks") == 1 &&
+          num(rep, "cols") == CF, "window shortened to the clip: %g, %g blocks",
+          num(rep, "stream.window"), num(rep, "stream.blocks"));
+    cJSON_Delete(rep);
+
     /* Refusals: exit 2, a message, no output folder. */
     struct {
         const char *what, *args, *needle;
