@@ -26,6 +26,8 @@
 #            ALS-WR vs bias-only vs global mean vs the NumPy ALS reference
 #            (peer_als.py), time per ALS iteration; ratings/s per ALS sweep at
 #            k = 32 on a planted 1,000,000-rating set (make_ratings.py)
+#   window   streaming `separate --window 100` vs the batch run on vtest.avi
+#            at 320x240 (half and whole clip): frames/s, peak memory, masks
 # A section whose parts are not built or not working prints
 # "not available: <why>" and the run goes on.
 #
@@ -61,7 +63,7 @@ repo=$(cd "$here/.." && pwd)
 build=$(cd "$1" 2>/dev/null && pwd) || { echo "bench/run.sh: no build folder $1 (run make build first)" >&2; exit 2; }
 shift
 sections=("$@")
-[ ${#sections[@]} -eq 0 ] && sections=(stream rsvd images rpca nmf topics rec)
+[ ${#sections[@]} -eq 0 ] && sections=(stream rsvd images rpca window nmf topics rec)
 
 PY=/usr/bin/python3          # Debian's python3: numpy, scikit-learn, opencv
 cache=${BENCH_CACHE:-$repo/.cache/samples}
@@ -425,6 +427,55 @@ if peer:
     res.write(json.dumps(dict(peer, data="synth1m")) + "\n")
 PYEOF
         fi
+    fi
+fi
+
+# ---- streaming separation: --window vs batch ---------------------------------------
+if want window; then
+    hr "Streaming: lowrank separate --window 100 vs batch (vtest.avi, 320x240, f32)"
+    if ! why=$(cli_ready separate); then
+        na "$why"
+    elif [ -z "$vtest" ]; then
+        na "no vtest.avi"
+    else
+        for run in "batch-half|--frames 0:398" "batch-whole|" "window-half|--window 100 --frames 0:398" \
+                   "window-whole|--window 100"; do
+            name=${run%%|*}
+            # shellcheck disable=SC2086
+            "$lowrank" separate "$vtest" -o "$out/window-$name" --size 320x240 ${run#*|} \
+                --json --quiet >"$out/window-$name.json" 2>"$out/window-$name.err"
+        done
+        "$PY" - "$out" <<'PYEOF' | tee -a "$results" | grep -v '^{'
+import json, sys
+out = sys.argv[1]
+rows = {}
+print("  %-13s %7s %9s %10s %9s %8s" % ("run", "frames", "frames/s", "peak MB", "x matrix", "mask %"))
+for name in ("batch-half", "batch-whole", "window-half", "window-whole"):
+    try:
+        r = json.load(open("%s/window-%s.json" % (out, name)))
+    except (OSError, ValueError):
+        print("  %-13s not available: see %s/window-%s.err" % (name, out, name))
+        continue
+    rows[name] = r
+    res = r["results"][0]
+    print("  %-13s %7d %9.1f %10.0f %9.2f %8.2f" % (name, r["cols"], r["frames_per_second"],
+          r["memory"]["peak_rss_bytes"] / 1e6, r["memory"]["peak_over_matrix"],
+          100 * res["mask"]["fraction"]))
+for kind in ("half", "whole"):
+    b, w = rows.get("batch-" + kind), rows.get("window-" + kind)
+    if b and w:
+        print("  %s clip: --window 100 takes %.2fx the batch time and %.2fx its peak memory"
+              % (kind, b["seconds"]["total"] and w["seconds"]["total"] / b["seconds"]["total"],
+                 w["memory"]["peak_rss_bytes"] / b["memory"]["peak_rss_bytes"]))
+h, w = rows.get("window-half"), rows.get("window-whole")
+if h and w:
+    print("  --window 100, twice the frames: peak memory %.2fx (batch grows with the clip)"
+          % (w["memory"]["peak_rss_bytes"] / h["memory"]["peak_rss_bytes"]))
+for name, r in rows.items():
+    print(json.dumps({"bench": "window", "run": name, "frames": r["cols"],
+                      "fps": r["frames_per_second"], "peak_rss": r["memory"]["peak_rss_bytes"],
+                      "mask_fraction": r["results"][0]["mask"]["fraction"]}))
+PYEOF
     fi
 fi
 

@@ -551,6 +551,54 @@ static lr_status sc_background(lr_ctx *ctx, void *arg, double *sig)
     return s;
 }
 
+/* Streaming: the matrix read in blocks of 10 columns (10 + 10 + 4). */
+typedef struct { const lr_mat *M; int64_t next; double sum; int bg; } stream_case;
+
+static lr_status st_read(void *user, lr_mat *block, int64_t *got)
+{
+    stream_case *c = user;
+    int64_t k = c->M->cols - c->next < block->cols ? c->M->cols - c->next : block->cols;
+    for (int64_t j = 0; j < k; j++)
+        for (int64_t i = 0; i < block->rows; i++)
+            lr_mat_set(block, i, j, lr_mat_get(c->M, i, c->next + j));
+    c->next += k;
+    *got = k;
+    return LR_OK;
+}
+
+static lr_status st_emit(void *user, const lr_stream_block *b)
+{
+    stream_case *c = user;
+    if (c->bg) {
+        lr_mat U = lr_svd_u(b->svd);
+        c->sum += lr_svd_s(b->svd)[0] + fabs(lr_mat_get(&U, 0, 0));
+    } else {
+        c->sum += mat_sig(&b->S) + lr_rpca_residual(b->rpca);
+    }
+    return LR_OK;
+}
+
+static lr_status sc_stream(lr_ctx *ctx, void *arg, double *sig)
+{
+    stream_case c = *(stream_case *)arg;
+    lr_stream_opts o;
+    lr_stream_opts_default(&o);
+    o.window = 10;
+    o.carry = 3;
+    o.rpca.max_iter = 4;
+    lr_stream_summary sum;
+    lr_status s = c.bg ? lr_bg_stream(ctx, c.M->dtype, c.M->rows, 2, &o, st_read, st_emit, &c,
+                                      &sum)
+                       : lr_rpca_stream(ctx, c.M->dtype, c.M->rows, &o, st_read, st_emit, &c,
+                                        &sum);
+    if (s == LR_OK) {
+        CHECK(sum.frames == c.M->cols && sum.blocks == 3, "stream: %lld frames in %lld blocks",
+              (long long)sum.frames, (long long)sum.blocks);
+        *sig = c.sum;
+    }
+    return s;
+}
+
 static void faults_rpca(void)
 {
     printf("robust PCA, background, masks:\n");
@@ -562,6 +610,9 @@ static void faults_rpca(void)
     lr_mat_copy(plain, &M, &M64);
     run_faults("rpca (f64)", sc_rpca, &M64);
     run_faults("background + mask", sc_background, &M);
+    stream_case sr = {&M, 0, 0, 0}, sb = {&M, 0, 0, 1};
+    run_faults("rpca stream", sc_stream, &sr);
+    run_faults("background stream", sc_stream, &sb);
     lr_mat_free(plain, &M);
     lr_mat_free(plain, &M64);
 }

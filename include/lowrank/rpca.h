@@ -211,6 +211,115 @@ LR_API lr_status lr_bg_foreground(lr_ctx *ctx, const lr_svd *svd, int64_t k,
                                   const lr_mat *M, lr_mat *F);
 
 /* ======================================================================
+ * Streaming (blocked) separation of long videos
+ * ======================================================================
+ *
+ * A video of any length is processed in consecutive blocks of `window`
+ * frames, so that memory depends on the window and the frame size, never on
+ * the length (docs/ALGORITHMS-stream.md).  The caller supplies frames
+ * through a read callback and receives each block's result through an emit
+ * callback, in order; nothing of a block survives its emit call except what
+ * the algorithm carries forward:
+ *
+ *  - robust PCA (lr_rpca_stream): each block is solved by lr_rpca_compute
+ *    on [C | B], B the block's frames and C `carry` background frames taken
+ *    from the previous block's L (evenly spaced; clean background, no
+ *    foreground), so that the background subspace of the past constrains the
+ *    new block -- a pixel hidden by a slow object for the whole block still
+ *    has background columns to be explained by.  The first randomized SVD of
+ *    each block is warm-started from the previous block's left basis U
+ *    (sketch M^T U instead of Gaussian columns).
+ *  - low-rank background (lr_bg_stream): an incremental SVD (Brand 2002)
+ *    with forgetting: the rank-k_max SVD of [f U diag(s) | B], U, s carried
+ *    from the previous block, f^2 = 1/2 (the carried summary weighs as much
+ *    as one window of frames), warm-started from [f U diag(s) | B]^T U.
+ *
+ * Blocks do not overlap: every frame belongs to exactly one block and is
+ * emitted once.  The last block may be shorter (at least 1 frame).
+ */
+
+/* Fills the columns of *block (rows = pixels per frame, the stream's dtype,
+ * ld = rows) with the next frames, in order, and sets *got to the number
+ * filled (0 .. block->cols).  Fewer than block->cols means the stream has
+ * ended; it is not called again.  A non-LR_OK return stops the stream with
+ * that status (the callback sets the context's message). */
+typedef lr_status (*lr_stream_read_fn)(void *user, lr_mat *block, int64_t *got);
+
+/* One block's result, valid during the emit call only. */
+typedef struct lr_stream_block {
+    int64_t index;        /* block number, from 0 */
+    int64_t first;        /* stream frame number of its first frame, from 0 */
+    int64_t frames;       /* frames in the block (window, or fewer at the end) */
+    int64_t col0;         /* column of its first frame in the solved matrix
+                             [carried | block] (= carried columns) */
+    lr_mat M;             /* rows x frames: the block's input frames */
+    /* robust PCA only (empty / NULL for the background): */
+    lr_mat L, S;          /* rows x frames: background and sparse part */
+    const lr_rpca *rpca;  /* the block's solve: iterations, residual, rank,
+                             lr_rpca_l_block(.., 0, col0 + j, ..) */
+    lr_status status;     /* LR_OK or LR_ERR_NOCONV for this block */
+    /* background only (NULL for robust PCA): the rank-k_max SVD of
+     * [carried | block]; frame j's rank-k background is
+     * lr_bg_expand(ctx, svd, k, 0, col0 + j, out). */
+    const lr_svd *svd;
+} lr_stream_block;
+
+/* Returns LR_OK to go on, anything else to stop the stream with it. */
+typedef lr_status (*lr_stream_emit_fn)(void *user, const lr_stream_block *b);
+
+typedef struct lr_stream_opts {
+    int64_t window;       /* frames per block N (>= 2); required */
+    int64_t carry;        /* rpca: background frames carried into the next
+                             block; -1 (default) = min(16, window / 2);
+                             0 = independent blocks */
+    lr_rpca_opts rpca;    /* per-block robust PCA options (defaults of
+                             lr_rpca_opts_default) */
+    lr_svd_opts svd;      /* background SVD options (lr_svd_opts_default with
+                             power_iters 2; k is replaced by k_max) */
+    double reserved[8];
+} lr_stream_opts;
+
+LR_API void lr_stream_opts_default(lr_stream_opts *o);
+
+/* What a whole stream did. */
+typedef struct lr_stream_summary {
+    int64_t frames, blocks;
+    int64_t iterations;   /* rpca: sum over blocks */
+    int64_t rank_max;     /* largest rank of a block's L (rpca) */
+    double residual_max;  /* largest final residual of a block (rpca) */
+    int64_t unconverged;  /* blocks that stopped at max_iter (rpca) */
+    int64_t carried;      /* carried columns per block after the first */
+    double reserved[4];
+} lr_stream_summary;
+
+/* Robust PCA over a stream of frames of `rows` pixels in element type t.
+ * read and emit are called alternately: read fills a block, it is solved,
+ * emit gets its L and S.  summary may be NULL.
+ * Memory: one rows x n_b buffer X (n_b = carry + window) that the frames
+ * are read into, lr_rpca_compute's workspace for it, and a rows x
+ * (rank_init + oversample) carried basis; nothing grows with the length.
+ * Bound (docs/ALGORITHMS-stream.md, checked by test_stream), e the element
+ * size, T threads:  4.5 |X| + 24 n_b^2 + T * 1024 * n_b * (e + 8) bytes,
+ * plus what the emit callback allocates.
+ * Errors: LR_ERR_ARG (options, rows), LR_ERR_DATA (NaN/Inf frames), the
+ * callbacks' statuses, and lr_rpca_compute's.  A block that does not
+ * converge is emitted with status LR_ERR_NOCONV and the stream goes on
+ * (summary->unconverged counts them). */
+LR_API lr_status lr_rpca_stream(lr_ctx *ctx, lr_dtype t, int64_t rows,
+                                const lr_stream_opts *o, lr_stream_read_fn read,
+                                lr_stream_emit_fn emit, void *user,
+                                lr_stream_summary *summary);
+
+/* The low-rank background over a stream (see above), rank k_max; emit gets
+ * each block's SVD (smaller ranks are truncations).  Memory: a
+ * (k_max + window) x rows buffer, the SVD's factors and workspace
+ * (O(rows (k_max + p))).  Errors as lr_bg_compute and the callbacks'. */
+LR_API lr_status lr_bg_stream(lr_ctx *ctx, lr_dtype t, int64_t rows, int64_t k_max,
+                              const lr_stream_opts *o, lr_stream_read_fn read,
+                              lr_stream_emit_fn emit, void *user,
+                              lr_stream_summary *summary);
+
+/* ======================================================================
  * Foreground masks
  * ====================================================================== */
 

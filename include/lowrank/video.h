@@ -134,6 +134,41 @@ LR_API lr_status lr_video_read_mem(lr_ctx *ctx, const void *buf, size_t len,
 LR_API lr_status lr_video_probe(lr_ctx *ctx, const char *path,
                                 lr_video_info *info);
 
+/* ---- Reading incrementally ----------------------------------------------
+ * For videos longer than memory: open once, then read the frames in blocks
+ * of any number of columns, in order (lr_video_read is built on the same
+ * code).  Memory: a few frames of the decoder plus the caller's block.
+ *
+ * lr_video_reader_open does the demux-only counting pass and decodes the
+ * first frame, so that *info holds the output size (width, height) and
+ * info->frames the expected number of frames in the range (packets
+ * counted; the real count is known at the end: lr_video_reader_info).
+ * It refuses, with lr_video_read's messages, what can be known before any
+ * frame is used: unreadable or video-less files, a file whose packets stop
+ * early (truncated or damaged), a range starting past the end.
+ * FFmpeg's log is kept quiet (see above) while a reader is open.  The path
+ * is copied; ctx must be the same in every call on one reader. */
+typedef struct lr_video_reader lr_video_reader;
+
+LR_API lr_status lr_video_reader_open(lr_ctx *ctx, const char *path,
+                                      const lr_video_read_opts *o,
+                                      lr_video_reader **out,
+                                      lr_video_info *info);
+/* Decodes the next frames into the columns of block (rows = width*height of
+ * the output, the reader's dtype, any ld >= rows), in order; *got = frames
+ * written.  *got < block->cols means the range or the clip has ended; the
+ * end-of-clip checks of lr_video_read are made then (a damaged tail:
+ * LR_ERR_FORMAT).  Later calls return *got = 0.  Errors: LR_ERR_ARG (block
+ * shape), LR_ERR_FORMAT, LR_ERR_NOMEM, LR_ERR_CANCELLED (progress, stage
+ * "decode"). */
+LR_API lr_status lr_video_reader_read(lr_ctx *ctx, lr_video_reader *r,
+                                      lr_mat *block, int64_t *got);
+/* The stream's information; frames and clip_frames are final once a read
+ * has returned fewer frames than asked. */
+LR_API const lr_video_info *lr_video_reader_info(const lr_video_reader *r);
+/* Frees the reader; NULL is a no-op. */
+LR_API void lr_video_reader_close(lr_ctx *ctx, lr_video_reader *r);
+
 /* ---- Writing ----------------------------------------------------------- */
 typedef enum lr_video_format {
     LR_VIDEO_MP4 = 0,       /* H.264 in MP4, yuv420p, limited range */

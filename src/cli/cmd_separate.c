@@ -18,13 +18,14 @@
 #include <unistd.h>
 #include "cli.h"
 #include "fig_separate.h"
+#include "separate.h"
 
-#define MAX_RANKS 16
+#define MAX_RANKS SEP_MAX_RANKS
 #define MIN2(a, b) ((a) < (b) ? (a) : (b))
 #define MAX2(a, b) ((a) > (b) ? (a) : (b))
 
-#define MATRIX_ROWS 1000   /* rows of the video matrix shown in matrix.png */
-#define MATRIX_COLS 1600   /* frames shown at most (sub-sampled beyond) */
+#define MATRIX_ROWS SEP_MATRIX_ROWS
+#define MATRIX_COLS SEP_MATRIX_COLS
 
 static const char usage[] =
     "usage: lowrank separate VIDEO -o OUTDIR [options]\n"
@@ -61,29 +62,24 @@ static const char usage[] =
     "  --png-frames       write folders of numbered PNG frames (background/,\n"
     "                     foreground/, mask/, frame-NNNNNN.png numbered from A+1)\n"
     "                     instead of MP4 videos\n"
-    "  --dtype T          f32 (default) or f64\n" CLI_COMMON_HELP
+    "  --dtype T          f32 (default) or f64\n"
+    "  --window N         stream: process the video in consecutive blocks of N\n"
+    "                     frames (N >= 2), decoding and writing as it goes, so\n"
+    "                     memory depends on N and the frame size, not on the\n"
+    "                     length (docs/ALGORITHMS-stream.md); default: the whole\n"
+    "                     video as one matrix\n"
+    "  --carry C          with --window and rpca: background frames carried from\n"
+    "                     one block into the next (default min(16, N/2); 0 = none)\n"
+    CLI_COMMON_HELP
     "\n"
     "exit codes: 0 ok, 1 runtime failure, 2 bad usage or input (nothing written)\n";
 
 enum {
     OPT_METHOD = 2001, OPT_RANK, OPT_SCALE, OPT_SIZE, OPT_FRAMES, OPT_LAMBDA, OPT_TOL,
-    OPT_MAXITER, OPT_THRESHOLD, OPT_CLEAN, OPT_PANEL, OPT_TRUTH, OPT_PNG, OPT_DTYPE
+    OPT_MAXITER, OPT_THRESHOLD, OPT_CLEAN, OPT_PANEL, OPT_TRUTH, OPT_PNG, OPT_DTYPE,
+    OPT_WINDOW, OPT_CARRY
 };
 
-typedef struct sep_opts {
-    const char *video, *outdir, *truth;
-    int svd;                    /* 0 rpca, 1 svd */
-    int64_t ranks[MAX_RANKS];
-    int nranks;
-    double scale;
-    int width, height;
-    int64_t first, end;
-    double lambda, tol, threshold;
-    int max_iter;
-    bool clean, png_frames, panel_given;
-    int64_t panel;
-    lr_dtype dtype;
-} sep_opts;
 
 /* One result set: a background, a residual (S or M - B_k) and its mask. */
 typedef struct result {
@@ -173,7 +169,7 @@ static int cmp_float(const void *a, const void *b)
 /* Display scale of the foreground video: the 99th percentile of |R| among
  * sampled entries above the mask threshold (so that typical foreground is
  * bright and a few outliers saturate), else max |R|, else 1. */
-static double vis_scale(const lr_mat *R, double thr)
+double sep_vis_scale(const lr_mat *R, double thr)
 {
     int64_t total = R->rows * R->cols, want = 200000;
     int64_t step = total > want ? total / want : 1;
@@ -207,22 +203,26 @@ static lr_status bg_col(lr_ctx *ctx, const result *r, int64_t j, lr_mat *scratch
     return s;
 }
 
-/* |R_j| / vis into scratch (m x 1, f32). */
-static void fg_col(const result *r, int64_t j, lr_mat *scratch)
+void sep_fg_col(const lr_mat *R, int64_t j, double vis, float *d)
 {
-    float *d = scratch->data;
-    const double inv = 1.0 / r->vis;
-    if (r->R.dtype == LR_F32) {
-        const float *c = (const float *)r->R.data + j * r->R.ld;
-        for (int64_t i = 0; i < r->R.rows; i++) d[i] = (float)(fabsf(c[i]) * inv);
+    const double inv = 1.0 / vis;
+    if (R->dtype == LR_F32) {
+        const float *c = (const float *)R->data + j * R->ld;
+        for (int64_t i = 0; i < R->rows; i++) d[i] = (float)(fabsf(c[i]) * inv);
     } else {
-        const double *c = (const double *)r->R.data + j * r->R.ld;
-        for (int64_t i = 0; i < r->R.rows; i++) d[i] = (float)(fabs(c[i]) * inv);
+        const double *c = (const double *)R->data + j * R->ld;
+        for (int64_t i = 0; i < R->rows; i++) d[i] = (float)(fabs(c[i]) * inv);
     }
 }
 
+/* |R_j| / vis into scratch (m x 1, f32). */
+static void fg_col(const result *r, int64_t j, lr_mat *scratch)
+{
+    sep_fg_col(&r->R, j, r->vis, scratch->data);
+}
+
 /* ---- outputs ------------------------------------------------------------- */
-static const char *vname(const sep_opts *so, const char *base, char *buf, size_t n)
+const char *sep_vname(const sep_opts *so, const char *base, char *buf, size_t n)
 {
     snprintf(buf, n, "%s%s", base, so->png_frames ? "" : ".mp4");
     return buf;
@@ -248,7 +248,7 @@ static lr_status write_videos(lr_ctx *ctx, const sep_opts *so, const lr_video_in
     char name[64], path[4200];
     for (int v = 0; v < 3 && !s; v++) {
         static const char *const base[3] = {"background", "foreground", "mask"};
-        cli_path(path, sizeof path, r->dir, vname(so, base[v], name, sizeof name));
+        cli_path(path, sizeof path, r->dir, sep_vname(so, base[v], name, sizeof name));
         lr_video_writer *w;
         if ((s = lr_video_writer_open(ctx, path, info->width, info->height, &wo, &w))) break;
         for (int64_t j = 0; j < n && !s; j++) {
@@ -270,10 +270,40 @@ static lr_status write_videos(lr_ctx *ctx, const sep_opts *so, const lr_video_in
     return s;
 }
 
+lr_status sep_draw_panel(lr_ctx *ctx, const sep_opts *so, const lr_video_info *info,
+                         const char *dir, int64_t frame, int64_t rank, const lr_mat *mcol,
+                         const lr_mat *bgcol, const float *fgcol, double vis, double mask_frac,
+                         double threshold, double f1, char *msg, size_t ml)
+{
+    const int W = info->width, H = info->height;
+    char t2[64], t3[96], head[512], foot[256], path[4200], name[64];
+    const char *vb = strrchr(so->video, '/') ? strrchr(so->video, '/') + 1 : so->video;
+    if (so->svd) {
+        snprintf(t2, sizeof t2, "background B (rank %lld)", (long long)rank);
+        snprintf(t3, sizeof t3, "foreground |M - B|");
+    } else {
+        snprintf(t2, sizeof t2, "low-rank L (rank %lld)", (long long)rank);
+        snprintf(t3, sizeof t3, "sparse |S|");
+    }
+    snprintf(head, sizeof head, "%s, frame %lld: %s", vb, (long long)frame,
+             so->svd ? "rank-k SVD background" : "robust PCA, M = L + S");
+    int fl = snprintf(foot, sizeof foot, "foreground colours: 0 (black) to %.3g (white); "
+                      "mask: %.1f%% of the frame above %.3g", vis, 100.0 * mask_frac, threshold);
+    if (!isnan(f1) && fl > 0 && fl < (int)sizeof foot)
+        snprintf(foot + fl, sizeof foot - fl, "; truth F1 %.3f", f1);
+    fig_map heat = {0, 1, FIG_CMAP_HEAT};
+    fig_tile tiles[3] = {
+        {lr_mat_view(mcol->dtype, H, W, H, mcol->data), FIG_MAP_UNIT, "original M"},
+        {lr_mat_view(bgcol->dtype, H, W, H, bgcol->data), FIG_MAP_UNIT, t2},
+        {lr_mat_view(LR_F32, H, W, H, (void *)fgcol), heat, t3}};
+    snprintf(name, sizeof name, "panel-%04lld.png", (long long)frame);
+    cli_path(path, sizeof path, dir, name);
+    return fig_sep_row(ctx, path, head, foot, 3, tiles, 320, 640, msg, ml);
+}
+
 static lr_status write_panel(lr_ctx *ctx, const sep_opts *so, const lr_video_info *info,
                              const lr_mat *M, result *r, int64_t frame, char *msg, size_t ml)
 {
-    const int W = info->width, H = info->height;
     const int64_t m = M->rows, j = frame - info->first;
     lr_mat scratch, col, fg;
     lr_status s = lr_mat_alloc(ctx, M->dtype, m, 1, &scratch);
@@ -284,38 +314,37 @@ static lr_status write_panel(lr_ctx *ctx, const sep_opts *so, const lr_video_inf
     }
     if (!(s = bg_col(ctx, r, j, &scratch, &col))) {
         fg_col(r, j, &fg);
-        char t2[64], t3[96], head[512], foot[256], path[4200], name[64];
-        const char *vb = strrchr(so->video, '/') ? strrchr(so->video, '/') + 1 : so->video;
-        if (so->svd) {
-            snprintf(t2, sizeof t2, "background B (rank %lld)", (long long)r->rank);
-            snprintf(t3, sizeof t3, "foreground |M - B|");
-        } else {
-            snprintf(t2, sizeof t2, "low-rank L (rank %lld)", (long long)r->rank);
-            snprintf(t3, sizeof t3, "sparse |S|");
-        }
-        snprintf(head, sizeof head, "%s, frame %lld: %s", vb, (long long)frame,
-                 so->svd ? "rank-k SVD background" : "robust PCA, M = L + S");
         int64_t fgpx = 0;
         for (int64_t i = 0; i < m; i++) fgpx += r->mask[j * m + i] != 0;
-        int fl = snprintf(foot, sizeof foot, "foreground colours: 0 (black) to %.3g (white); "
-                          "mask: %.1f%% of the frame above %.3g", r->vis, 100.0 * fgpx / m,
-                          r->minfo.threshold);
-        if (r->per_frame && fl > 0 && fl < (int)sizeof foot)
-            snprintf(foot + fl, sizeof foot - fl, "; truth F1 %.3f", r->per_frame[j].f1);
-        fig_map heat = {0, 1, FIG_CMAP_HEAT};
-        fig_tile tiles[3] = {
-            {lr_mat_view(M->dtype, H, W, H, (char *)M->data +
-                         (size_t)(j * M->ld) * lr_dtype_size(M->dtype)), FIG_MAP_UNIT,
-             "original M"},
-            {lr_mat_view(col.dtype, H, W, H, col.data), FIG_MAP_UNIT, t2},
-            {lr_mat_view(LR_F32, H, W, H, fg.data), heat, t3}};
-        snprintf(name, sizeof name, "panel-%04lld.png", (long long)frame);
-        cli_path(path, sizeof path, r->dir, name);
-        s = fig_sep_row(ctx, path, head, foot, 3, tiles, 320, 640, msg, ml);
+        lr_mat mc = lr_mat_block(M, 0, j, m, 1);
+        s = sep_draw_panel(ctx, so, info, r->dir, frame, r->rank, &mc, &col, fg.data, r->vis,
+                           (double)fgpx / m, r->minfo.threshold,
+                           r->per_frame ? r->per_frame[j].f1 : NAN, msg, ml);
     }
     lr_mat_free(ctx, &fg);
     lr_mat_free(ctx, &scratch);
     return s;
+}
+
+lr_status sep_draw_matrix(lr_ctx *ctx, const sep_opts *so, const char *dir, int64_t m,
+                          int64_t n, int nr, int nc, int ncd, const float *buf, char *msg,
+                          size_t ml)
+{
+    const size_t plane = (size_t)nr * ncd;
+    char head[256], foot[256], path[4200];
+    snprintf(head, sizeof head, "the video as a matrix: %lld pixels (%d rows shown) x "
+             "%lld frames%s", (long long)m, nr, (long long)n, nc < n ? " (sub-sampled)" : "");
+    snprintf(foot, sizeof foot, "column = frame (time runs right), row = pixel; the "
+             "background gives horizontal lines, moving objects slanted streaks");
+    fig_map heat = {0, 1, FIG_CMAP_HEAT};
+    fig_tile tiles[3] = {
+        {lr_mat_view(LR_F32, nr, ncd, nr, (void *)buf), FIG_MAP_UNIT, "M (video)"},
+        {lr_mat_view(LR_F32, nr, ncd, nr, (void *)(buf + plane)), FIG_MAP_UNIT,
+         so->svd ? "B (background)" : "L (low-rank)"},
+        {lr_mat_view(LR_F32, nr, ncd, nr, (void *)(buf + 2 * plane)), heat,
+         so->svd ? "|M - B|" : "|S| (sparse)"}};
+    cli_path(path, sizeof path, dir, "matrix.png");
+    return fig_sep_row(ctx, path, head, foot, 3, tiles, 0, 0, msg, ml);
 }
 
 /* matrix.png: rows of M, L and |S| sub-sampled to MATRIX_ROWS, frames
@@ -352,23 +381,7 @@ static lr_status write_matrix(lr_ctx *ctx, const sep_opts *so, const lr_mat *M, 
         }
     }
     if (s) snprintf(msg, ml, "%s", lr_ctx_errmsg(ctx));
-    if (!s) {
-        char head[256], foot[256], path[4200];
-        snprintf(head, sizeof head, "the video as a matrix: %lld pixels (%d rows shown) x "
-                 "%lld frames%s", (long long)m, nr, (long long)n,
-                 nc < n ? " (sub-sampled)" : "");
-        snprintf(foot, sizeof foot, "column = frame (time runs right), row = pixel; the "
-                 "background gives horizontal lines, moving objects slanted streaks");
-        fig_map heat = {0, 1, FIG_CMAP_HEAT};
-        fig_tile tiles[3] = {
-            {lr_mat_view(LR_F32, nr, ncd, nr, buf), FIG_MAP_UNIT, "M (video)"},
-            {lr_mat_view(LR_F32, nr, ncd, nr, buf + plane), FIG_MAP_UNIT,
-             so->svd ? "B (background)" : "L (low-rank)"},
-            {lr_mat_view(LR_F32, nr, ncd, nr, buf + 2 * plane), heat,
-             so->svd ? "|M - B|" : "|S| (sparse)"}};
-        cli_path(path, sizeof path, r->dir, "matrix.png");
-        s = fig_sep_row(ctx, path, head, foot, 3, tiles, 0, 0, msg, ml);
-    }
+    if (!s) s = sep_draw_matrix(ctx, so, r->dir, m, n, nr, nc, ncd, buf, msg, ml);
     free(buf);
     lr_mat_free(ctx, &scratch);
     return s;
@@ -382,7 +395,7 @@ static void emit_set(const cli_common *cc, lr_ctx *ctx, const sep_opts *so,
     double t0 = cli_now();
     lr_status s = lr_mask_compute(ctx, &r->R, mo, r->mask, &r->minfo);
     cli_check(cc, ctx, s);
-    r->vis = vis_scale(&r->R, r->minfo.threshold);
+    r->vis = sep_vis_scale(&r->R, r->minfo.threshold);
     if (truth->label) {
         r->per_frame = calloc((size_t)n, sizeof *r->per_frame);
         if (!r->per_frame) cli_die(cc, EXIT_RUNTIME, "out of memory");
@@ -403,7 +416,7 @@ static void emit_set(const cli_common *cc, lr_ctx *ctx, const sep_opts *so,
 }
 
 /* ---- report -------------------------------------------------------------- */
-static cJSON *score_json(const lr_score *sc)
+cJSON *sep_score_json(const lr_score *sc)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "precision", sc->precision);
@@ -452,12 +465,12 @@ static cJSON *result_json(const sep_opts *so, const lr_video_info *info, const r
     cJSON_AddBoolToObject(mk, "clean", so->clean);
     cJSON_AddNumberToObject(o, "foreground_display_scale", r->vis);
     cJSON *fo = cJSON_AddObjectToObject(o, "files");
-    cJSON_AddStringToObject(fo, "background", vname(so, "background", name, sizeof name));
-    cJSON_AddStringToObject(fo, "foreground", vname(so, "foreground", name, sizeof name));
-    cJSON_AddStringToObject(fo, "mask", vname(so, "mask", name, sizeof name));
+    cJSON_AddStringToObject(fo, "background", sep_vname(so, "background", name, sizeof name));
+    cJSON_AddStringToObject(fo, "foreground", sep_vname(so, "foreground", name, sizeof name));
+    cJSON_AddStringToObject(fo, "mask", sep_vname(so, "mask", name, sizeof name));
     cJSON_AddStringToObject(fo, "matrix", "matrix.png");
     if (r->per_frame) {
-        cJSON *t = score_json(&r->total);
+        cJSON *t = sep_score_json(&r->total);
         cJSON *pf = cJSON_AddArrayToObject(t, "per_frame");
         for (int64_t j = 0; j < r->R.cols; j++) {
             cJSON *e = cJSON_CreateObject();
@@ -506,6 +519,7 @@ int cmd_separate(int argc, char **argv)
     so.dtype = LR_F32;
     so.ranks[0] = 2;
     so.nranks = 1;
+    so.carry = -1;
     bool rank_given = false, scale_given = false, size_given = false;
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},
@@ -523,6 +537,8 @@ int cmd_separate(int argc, char **argv)
         {"truth", required_argument, 0, OPT_TRUTH},
         {"png-frames", no_argument, 0, OPT_PNG},
         {"dtype", required_argument, 0, OPT_DTYPE},
+        {"window", required_argument, 0, OPT_WINDOW},
+        {"carry", required_argument, 0, OPT_CARRY},
         CLI_COMMON_LONGOPTS,
         {0, 0, 0, 0}};
     int c;
@@ -569,6 +585,8 @@ int cmd_separate(int argc, char **argv)
             else if (!strcmp(optarg, "f64")) so.dtype = LR_F64;
             else cli_die(&cc, EXIT_USAGE, "--dtype must be f32 or f64, got '%s'", optarg);
             break;
+        case OPT_WINDOW: so.window = cli_parse_int(&cc, "--window", optarg, 2, 1 << 20); break;
+        case OPT_CARRY: so.carry = cli_parse_int(&cc, "--carry", optarg, 0, 1 << 20); break;
         default: cli_die(&cc, EXIT_USAGE, "see 'lowrank separate --help'");
         }
     }
@@ -592,6 +610,24 @@ int cmd_separate(int argc, char **argv)
             cli_die(&cc, EXIT_USAGE, "truth folder '%s': %s", so.truth, strerror(errno));
         if (!S_ISDIR(vst.st_mode))
             cli_die(&cc, EXIT_USAGE, "truth folder '%s' is not a folder", so.truth);
+    }
+
+    if (so.carry >= 0 && (!so.window || so.svd))
+        cli_die(&cc, EXIT_USAGE, "--carry applies to --window with --method rpca only");
+    if (so.window) {
+        /* Streaming: the options that need no frame count are checked here. */
+        lr_rpca_opts rpo;
+        lr_rpca_opts_default(&rpo);
+        if (so.lambda > 0) rpo.lambda = so.lambda;
+        if (so.tol > 0) rpo.tol = so.tol;
+        if (so.max_iter > 0) rpo.max_iter = so.max_iter;
+        if (rank_given && !so.svd) rpo.rank_max = so.ranks[0];
+        rpo.seed = cc.seed;
+        lr_mask_opts mo;
+        lr_mask_opts_default(&mo);
+        mo.threshold = so.threshold;
+        mo.clean = so.clean ? (LR_CLEAN_MEDIAN | LR_CLEAN_OPEN) : LR_CLEAN_NONE;
+        return separate_stream(&cc, &so, &rpo, &mo);
     }
 
     lr_ctx *ctx = cli_ctx(&cc);

@@ -273,6 +273,8 @@ typedef struct dec {
     int64_t cap, n;          /* matrix columns allocated / filled */
     int64_t max_bytes;
     lr_mat M;
+    lr_mat *blk;             /* incremental reader: the caller's block, */
+    int64_t bn;              /* and the columns of it filled so far */
     int done;
 } dec;
 
@@ -374,7 +376,7 @@ static lr_status take_frame(dec *d, const AVFrame *f)
         d->done = 1;
         return LR_OK;
     }
-    if ((s = reserve(d))) return s;
+    if (!d->blk && (s = reserve(d))) return s;
     int sflags = (d->ow == f->width && d->oh == f->height) ? SWS_POINT
                : (d->ow < f->width || d->oh < f->height) ? SWS_AREA : SWS_BICUBIC;
     d->sws = sws_getCachedContext(d->sws, f->width, f->height, f->format, d->ow, d->oh,
@@ -397,13 +399,15 @@ static lr_status take_frame(dec *d, const AVFrame *f)
     /* Transpose the row-major grey frame into column n (column-major). */
     const int64_t H = d->oh, W = d->ow, ls = d->gray_ls;
     const uint16_t *g = d->gray;
+    const lr_mat *tg = d->blk ? d->blk : &d->M;
+    const int64_t tc = d->blk ? d->bn++ : d->n;
     if (d->o->dtype == LR_F32) {
-        float *c = (float *)d->M.data + d->n * d->M.ld;
+        float *c = (float *)tg->data + tc * tg->ld;
         const float sc = 1.0f / 65535.0f;
         for (int64_t x = 0; x < W; x++)
             for (int64_t y = 0; y < H; y++) c[y + x * H] = g[y * ls + x] * sc;
     } else {
-        double *c = (double *)d->M.data + d->n * d->M.ld;
+        double *c = (double *)tg->data + tc * tg->ld;
         const double sc = 1.0 / 65535.0;
         for (int64_t x = 0; x < W; x++)
             for (int64_t y = 0; y < H; y++) c[y + x * H] = g[y * ls + x] * sc;
@@ -446,177 +450,303 @@ static lr_status count_packets(lr_ctx *ctx, lr_av_session *av, const input *in, 
     return s;
 }
 
-static lr_status read_video(lr_ctx *ctx, const input *in, const lr_video_read_opts *o_in,
-                            lr_mat *out, lr_video_info *info_out)
-{
+/* ---- the reader: open once, pump frames into a matrix or block ---------- */
+struct lr_video_reader {
     lr_video_read_opts o;
-    if (o_in) o = *o_in;
-    else lr_video_read_opts_default(&o);
     lr_video_info info;
-    memset(&info, 0, sizeof info);
-    memset(out, 0, sizeof *out);
-    if (info_out) memset(info_out, 0, sizeof *info_out);
-    const char *why = lr_video_read_opts_check(&o);
-    if (why) return lr__err(ctx, LR_ERR_ARG, "reading video '%s': %s", in->name, why);
-
+    input in;
+    char *path;              /* owned copy (incremental reader) */
     lr_av_session av;
-    lr__av_begin(&av);
-    char said[300], eb[128];
+    int av_on, dm_on;
     demux dm;
     dec d;
-    memset(&d, 0, sizeof d);
-    AVCodecContext *cc = NULL;
-    AVPacket *pkt = NULL;
-    AVFrame *frame = NULL;
-    const AVCodec *codec = NULL;
-    int idx = -1, read_err = 0, count_err = 0;
-    lr_status s = demux_open(ctx, &av, in, &dm, 1);
-    if (s) goto out_nodemux;
-    if ((s = pick_stream(ctx, in, dm.fmt, &codec, &idx))) goto out;
-    fill_info(&info, dm.fmt, idx);
-    info.first = o.first;
-    info.clip_frames = -1;
+    AVCodecContext *cc;
+    AVPacket *pkt;
+    AVFrame *frame;
+    const AVCodec *codec;
+    int idx, read_err, count_err, flushing, pending, ended;
+};
+
+static void reader_cleanup(lr_ctx *ctx, lr_video_reader *r)
+{
+    sws_freeContext(r->d.sws), r->d.sws = NULL;
+    lr__free(ctx, r->d.gray), r->d.gray = NULL;
+    if (r->d.M.data) lr_mat_free(ctx, &r->d.M);
+    av_frame_free(&r->frame);
+    av_packet_free(&r->pkt);
+    avcodec_free_context(&r->cc);
+    if (r->dm_on) demux_close(&r->dm), r->dm_on = 0;
+    if (r->av_on) lr__av_end(&r->av), r->av_on = 0;
+}
+
+/* Everything up to the first packet: demux, stream, packet count, decoder. */
+static lr_status reader_open(lr_ctx *ctx, lr_video_reader *r, const input *in,
+                             const lr_video_read_opts *o_in)
+{
+    if (o_in) r->o = *o_in;
+    else lr_video_read_opts_default(&r->o);
+    r->in = *in;
+    r->idx = -1;
+    const char *why = lr_video_read_opts_check(&r->o);
+    if (why) return lr__err(ctx, LR_ERR_ARG, "reading video '%s': %s", in->name, why);
+    lr__av_begin(&r->av);
+    r->av_on = 1;
+    char said[300], eb[128];
+    lr_status s = demux_open(ctx, &r->av, &r->in, &r->dm, 1);
+    if (s) return s;
+    r->dm_on = 1;
+    if ((s = pick_stream(ctx, &r->in, r->dm.fmt, &r->codec, &r->idx))) return s;
+    fill_info(&r->info, r->dm.fmt, r->idx);
+    r->info.first = r->o.first;
+    r->info.clip_frames = -1;
 
     /* First pass: count packets, up to the end of the range. */
-    if ((s = count_packets(ctx, &av, in, idx, o.end, &d.est, &count_err))) goto out;
-    if (d.est == 0) {
-        s = lr__err(ctx, LR_ERR_FORMAT, "video '%s' holds no video frames (its %s stream "
-                    "has no data)%s", in->name, info.codec, lr__av_said(&av, said, sizeof said));
-        goto out;
-    }
-
-    cc = avcodec_alloc_context3(codec);
-    pkt = av_packet_alloc();
-    frame = av_frame_alloc();
-    if (!cc || !pkt || !frame) {
-        s = lr__err(ctx, LR_ERR_NOMEM, "out of memory decoding video '%s'", in->name);
-        goto out;
-    }
-    int ret = avcodec_parameters_to_context(cc, dm.fmt->streams[idx]->codecpar);
+    if ((s = count_packets(ctx, &r->av, &r->in, r->idx, r->o.end, &r->d.est, &r->count_err)))
+        return s;
+    if (r->d.est == 0)
+        return lr__err(ctx, LR_ERR_FORMAT, "video '%s' holds no video frames (its %s stream "
+                       "has no data)%s", in->name, r->info.codec,
+                       lr__av_said(&r->av, said, sizeof said));
+    r->cc = avcodec_alloc_context3(r->codec);
+    r->pkt = av_packet_alloc();
+    r->frame = av_frame_alloc();
+    if (!r->cc || !r->pkt || !r->frame)
+        return lr__err(ctx, LR_ERR_NOMEM, "out of memory decoding video '%s'", in->name);
+    int ret = avcodec_parameters_to_context(r->cc, r->dm.fmt->streams[r->idx]->codecpar);
     if (ret >= 0) {
-        cc->opaque = &av;
-        cc->thread_count = LR_MIN(lr__threads(ctx), 16);
-        cc->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
-        ret = avcodec_open2(cc, codec, NULL);
+        r->cc->opaque = &r->av;
+        r->cc->thread_count = LR_MIN(lr__threads(ctx), 16);
+        r->cc->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+        ret = avcodec_open2(r->cc, r->codec, NULL);
     }
-    if (ret < 0) {
-        s = lr__err(ctx, LR_ERR_FORMAT, "cannot decode video '%s': the %s decoder does not "
-                    "accept its stream (%s)%s", in->name, codec->name,
-                    lr__av_strerror(ret, eb, sizeof eb), lr__av_said(&av, said, sizeof said));
-        goto out;
-    }
-    for (unsigned i = 0; i < dm.fmt->nb_streams; i++)
-        if ((int)i != idx) dm.fmt->streams[i]->discard = AVDISCARD_ALL;
+    if (ret < 0)
+        return lr__err(ctx, LR_ERR_FORMAT, "cannot decode video '%s': the %s decoder does not "
+                       "accept its stream (%s)%s", in->name, r->codec->name,
+                       lr__av_strerror(ret, eb, sizeof eb), lr__av_said(&r->av, said, sizeof said));
+    for (unsigned i = 0; i < r->dm.fmt->nb_streams; i++)
+        if ((int)i != r->idx) r->dm.fmt->streams[i]->discard = AVDISCARD_ALL;
 
-    d.ctx = ctx, d.in = in, d.o = &o, d.info = &info;
-    d.max_bytes = o.max_bytes;
-    if (d.max_bytes == 0) {
+    r->d.ctx = ctx, r->d.in = &r->in, r->d.o = &r->o, r->d.info = &r->info;
+    r->d.max_bytes = r->o.max_bytes;
+    if (r->d.max_bytes == 0) {
         int64_t pm = lr__phys_mem();
-        d.max_bytes = pm > 0 ? pm / 4 * 3 : INT64_MAX;
+        r->d.max_bytes = pm > 0 ? pm / 4 * 3 : INT64_MAX;
     }
+    return LR_OK;
+}
 
-    int flushing = 0;
-    while (!s && !d.done) {
-        if (!flushing) {
-            ret = av_read_frame(dm.fmt, pkt);
+/* Decodes until the end (or until the block r->d.blk is full, or, with
+ * probe, until the first frame is at hand: it is kept as pending). */
+static lr_status reader_pump(lr_video_reader *r, int probe)
+{
+    dec *d = &r->d;
+    lr_status s = LR_OK;
+    int ret = 0;
+#define LR_FULL (d->blk && d->bn == d->blk->cols)
+    if (r->pending && !probe) {
+        r->pending = 0;
+        s = take_frame(d, r->frame);
+        av_frame_unref(r->frame);
+    }
+    while (!s && !d->done && !LR_FULL) {
+        if (!r->flushing) {
+            ret = av_read_frame(r->dm.fmt, r->pkt);
             if (ret < 0) {
-                if (ret != AVERROR_EOF) read_err = ret;
-                flushing = 1;
-                ret = avcodec_send_packet(cc, NULL);
-            } else if (pkt->stream_index != idx) {
-                av_packet_unref(pkt);
+                if (ret != AVERROR_EOF) r->read_err = ret;
+                r->flushing = 1;
+                ret = avcodec_send_packet(r->cc, NULL);
+            } else if (r->pkt->stream_index != r->idx) {
+                av_packet_unref(r->pkt);
                 continue;
             } else {
-                ret = avcodec_send_packet(cc, pkt);
-                av_packet_unref(pkt);
+                ret = avcodec_send_packet(r->cc, r->pkt);
+                av_packet_unref(r->pkt);
                 if (ret < 0 && ret != AVERROR(EAGAIN)) {
-                    info.decode_errors++;
+                    r->info.decode_errors++;
                     continue;
                 }
             }
         }
-        while (!s && !d.done) {
-            ret = avcodec_receive_frame(cc, frame);
+        while (!s && !d->done && !LR_FULL) {
+            ret = avcodec_receive_frame(r->cc, r->frame);
             if (ret == AVERROR(EAGAIN)) break;
             if (ret == AVERROR_EOF) {
-                d.done = 1;
+                d->done = 1;
                 break;
             }
             if (ret < 0) {
-                info.decode_errors++;
-                if (flushing) d.done = 1;
+                r->info.decode_errors++;
+                if (r->flushing) d->done = 1;
                 break;
             }
-            s = take_frame(&d, frame);
-            av_frame_unref(frame);
+            if (probe) {
+                r->pending = 1;
+                return set_out_size(d, r->frame->width, r->frame->height);
+            }
+            s = take_frame(d, r->frame);
+            av_frame_unref(r->frame);
         }
-        if (flushing && ret == AVERROR(EAGAIN)) d.done = 1; /* should not happen */
+        if (r->flushing && ret == AVERROR(EAGAIN)) d->done = 1; /* should not happen */
     }
-    if (s) goto out;
-    int reached_end = flushing;
-    if (reached_end) info.clip_frames = d.k;
+#undef LR_FULL
+    return s;
+}
 
-    if (read_err || count_err) {
+/* The end of the clip (or range) was reached: refuse damaged files, warn. */
+static lr_status reader_finish(lr_ctx *ctx, lr_video_reader *r)
+{
+    char said[300], eb[128];
+    const char *name = r->in.name;
+    dec *d = &r->d;
+    int reached_end = r->flushing;
+    if (reached_end) r->info.clip_frames = d->k;
+    if (r->read_err || r->count_err) {
         /* The demuxer hit damaged or missing data before the end: the file is
          * truncated or corrupt.  Refuse rather than return a silently short clip. */
-        int64_t good = d.k;
+        int64_t good = d->k;
         char hint[96] = "";
         if (good > 0)
             snprintf(hint, sizeof hint, "; to use them, ask for a range within them (e.g. "
                      "--frames 0:%lld)", (long long)good);
-        s = lr__err(ctx, LR_ERR_FORMAT, "video '%s' is truncated or damaged: reading stopped "
-                    "after %lld decodable frames (%s)%s%s", in->name, (long long)good,
-                    lr__av_strerror(read_err ? read_err : count_err, eb, sizeof eb),
-                    lr__av_said(&av, said, sizeof said), hint);
-        goto out;
+        return lr__err(ctx, LR_ERR_FORMAT, "video '%s' is truncated or damaged: reading "
+                       "stopped after %lld decodable frames (%s)%s%s", name, (long long)good,
+                       lr__av_strerror(r->read_err ? r->read_err : r->count_err, eb, sizeof eb),
+                       lr__av_said(&r->av, said, sizeof said), hint);
     }
-    if (d.k == 0) {
-        s = lr__err(ctx, LR_ERR_FORMAT, "video '%s': none of its %lld %s packets could be "
-                    "decoded (damaged or unsupported data)%s", in->name, (long long)d.est,
-                    info.codec, lr__av_said(&av, said, sizeof said));
-        goto out;
-    }
-    if (d.n == 0) {
-        s = lr__err(ctx, LR_ERR_FORMAT, "video '%s' has %lld frames (numbered 0 to %lld); "
-                    "the frame range starting at %lld is outside the clip", in->name,
-                    (long long)d.k, (long long)d.k - 1, (long long)o.first);
-        goto out;
-    }
-    if (reached_end && info.header_frames > 0 && d.k < info.header_frames &&
-        !strncmp(info.container, "mov", 3)) {
+    if (d->k == 0)
+        return lr__err(ctx, LR_ERR_FORMAT, "video '%s': none of its %lld %s packets could be "
+                       "decoded (damaged or unsupported data)%s", name, (long long)d->est,
+                       r->info.codec, lr__av_said(&r->av, said, sizeof said));
+    if (d->n == 0)
+        return lr__err(ctx, LR_ERR_FORMAT, "video '%s' has %lld frames (numbered 0 to %lld); "
+                       "the frame range starting at %lld is outside the clip", name,
+                       (long long)d->k, (long long)d->k - 1, (long long)r->o.first);
+    if (reached_end && r->info.header_frames > 0 && d->k < r->info.header_frames &&
+        !strncmp(r->info.container, "mov", 3))
         /* MP4/MOV index every sample: fewer frames than indexed means the
          * sample data is missing (a cut file whose index came first). */
-        s = lr__err(ctx, LR_ERR_FORMAT, "video '%s' is truncated: its index lists %lld "
-                    "frames but only %lld could be read; to use them, ask for a range "
-                    "within them (e.g. --frames 0:%lld)", in->name,
-                    (long long)info.header_frames, (long long)d.k, (long long)d.k);
-        goto out;
-    }
-    if (reached_end && info.header_frames > 0 && d.k < info.header_frames)
+        return lr__err(ctx, LR_ERR_FORMAT, "video '%s' is truncated: its index lists %lld "
+                       "frames but only %lld could be read; to use them, ask for a range "
+                       "within them (e.g. --frames 0:%lld)", name,
+                       (long long)r->info.header_frames, (long long)d->k, (long long)d->k);
+    if (reached_end && r->info.header_frames > 0 && d->k < r->info.header_frames)
         /* Other containers' counts are often wrong: say it, keep going. */
         lr__log(ctx, 1, "video '%s': the %s header claims %lld frames but only %lld could "
-                "be decoded; the file may be truncated", in->name, info.container,
-                (long long)info.header_frames, (long long)d.k);
-    if (info.decode_errors)
-        lr__log(ctx, 1, "video '%s': the decoder skipped %d damaged packets%s", in->name,
-                info.decode_errors, lr__av_said(&av, said, sizeof said));
-    info.frames = d.n;
-    d.M.cols = d.n;
-    *out = d.M;
-    d.M.data = NULL;
-    lr__progress(ctx, "decode", 1.0, "%lld frames", (long long)d.n);
-out:
-    sws_freeContext(d.sws);
-    lr__free(ctx, d.gray);
-    if (d.M.data) lr_mat_free(ctx, &d.M);
-    av_frame_free(&frame);
-    av_packet_free(&pkt);
-    avcodec_free_context(&cc);
-    demux_close(&dm);
-out_nodemux:
-    lr__av_end(&av);
-    if (info_out && s == LR_OK) *info_out = info;
+                "be decoded; the file may be truncated", name, r->info.container,
+                (long long)r->info.header_frames, (long long)d->k);
+    if (r->info.decode_errors)
+        lr__log(ctx, 1, "video '%s': the decoder skipped %d damaged packets%s", name,
+                r->info.decode_errors, lr__av_said(&r->av, said, sizeof said));
+    r->info.frames = d->n;
+    return LR_OK;
+}
+
+static lr_status read_video(lr_ctx *ctx, const input *in, const lr_video_read_opts *o_in,
+                            lr_mat *out, lr_video_info *info_out)
+{
+    memset(out, 0, sizeof *out);
+    if (info_out) memset(info_out, 0, sizeof *info_out);
+    lr_video_reader r;
+    memset(&r, 0, sizeof r);
+    lr_status s = reader_open(ctx, &r, in, o_in);
+    if (!s) s = reader_pump(&r, 0);
+    if (!s) s = reader_finish(ctx, &r);
+    if (!s) {
+        r.d.M.cols = r.d.n;
+        *out = r.d.M;
+        r.d.M.data = NULL;
+        lr__progress(ctx, "decode", 1.0, "%lld frames", (long long)r.d.n);
+        if (info_out) *info_out = r.info;
+    }
+    reader_cleanup(ctx, &r);
     return s;
+}
+
+/* ---- the incremental reader (public) ------------------------------------- */
+lr_status lr_video_reader_open(lr_ctx *ctx, const char *path, const lr_video_read_opts *o,
+                               lr_video_reader **out, lr_video_info *info)
+{
+    if (!path || !out)
+        return lr__err(ctx, LR_ERR_ARG, "lr_video_reader_open: path and out are required");
+    *out = NULL;
+    if (info) memset(info, 0, sizeof *info);
+    lr_video_reader *r = lr__calloc(ctx, 1, sizeof *r, "video reader");
+    if (!r) return LR_ERR_NOMEM;
+    size_t pl = strlen(path) + 1;
+    if (!(r->path = lr__malloc(ctx, pl, "video file name"))) {
+        lr__free(ctx, r);
+        return LR_ERR_NOMEM;
+    }
+    memcpy(r->path, path, pl);
+    input in = {r->path, r->path, NULL, 0};
+    char said[300], eb[128];
+    lr_status s = reader_open(ctx, r, &in, o);
+    /* Damage the counting pass saw and a range past the end are refused
+     * now, before the caller has produced anything. */
+    if (!s && r->count_err)
+        s = lr__err(ctx, LR_ERR_FORMAT, "video '%s' is truncated or damaged: reading stopped "
+                    "after %lld packets (%s)%s; to use them, ask for a range within them "
+                    "(e.g. --frames 0:%lld)", path, (long long)r->d.est,
+                    lr__av_strerror(r->count_err, eb, sizeof eb),
+                    lr__av_said(&r->av, said, sizeof said), (long long)r->d.est);
+    if (!s && r->d.est <= r->o.first)
+        s = lr__err(ctx, LR_ERR_FORMAT, "video '%s' has %lld frames (numbered 0 to %lld); "
+                    "the frame range starting at %lld is outside the clip", path,
+                    (long long)r->d.est, (long long)r->d.est - 1, (long long)r->o.first);
+    if (!s) s = reader_pump(r, 1); /* the first frame: its size */
+    if (!s && !r->d.gray)
+        s = reader_finish(ctx, r); /* no frame at all: the reason */
+    if (!s && !r->d.gray)
+        s = lr__err(ctx, LR_ERR_FORMAT, "video '%s': no frame could be decoded", path);
+    if (s) {
+        lr_video_reader_close(ctx, r);
+        return s;
+    }
+    int64_t left = r->d.est - r->o.first;
+    if (r->o.end >= 0) left = LR_MIN(left, r->o.end - r->o.first);
+    r->info.frames = left;
+    if (info) *info = r->info;
+    *out = r;
+    return LR_OK;
+}
+
+lr_status lr_video_reader_read(lr_ctx *ctx, lr_video_reader *r, lr_mat *block, int64_t *got)
+{
+    if (got) *got = 0;
+    if (!r || !block || !got)
+        return lr__err(ctx, LR_ERR_ARG, "lr_video_reader_read: reader, block and got are "
+                       "required");
+    const int64_t rows = (int64_t)r->d.ow * r->d.oh;
+    if (block->dtype != r->o.dtype || block->rows != rows || block->ld < rows ||
+        block->cols < 0 || (block->cols > 0 && !block->data))
+        return lr__err(ctx, LR_ERR_ARG, "video '%s': a block for %dx%d frames must have %lld "
+                       "rows of %s (got %lld x %lld %s)", r->in.name, r->d.ow, r->d.oh,
+                       (long long)rows, lr_dtype_name(r->o.dtype), (long long)block->rows,
+                       (long long)block->cols, lr_dtype_name(block->dtype));
+    if (r->ended || block->cols == 0) return LR_OK;
+    r->d.ctx = ctx;
+    r->d.blk = block;
+    r->d.bn = 0;
+    lr_status s = reader_pump(r, 0);
+    r->d.blk = NULL;
+    *got = r->d.bn;
+    if (s) return s;
+    if (r->d.done) {
+        r->ended = 1;
+        if ((s = reader_finish(ctx, r))) return s;
+        lr__progress(ctx, "decode", 1.0, "%lld frames", (long long)r->d.n);
+    }
+    return LR_OK;
+}
+
+const lr_video_info *lr_video_reader_info(const lr_video_reader *r) { return &r->info; }
+
+void lr_video_reader_close(lr_ctx *ctx, lr_video_reader *r)
+{
+    if (!r) return;
+    reader_cleanup(ctx, r);
+    lr__free(ctx, r->path);
+    lr__free(ctx, r);
 }
 
 lr_status lr_video_read(lr_ctx *ctx, const char *path, const lr_video_read_opts *o,

@@ -291,6 +291,12 @@ static lr_status gram_step(lr_ctx *ctx, gram_ws *g, const lr_mat *T, double mu, 
 lr_status lr_rpca_compute(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts,
                           lr_rpca **out)
 {
+    return rpca__compute(ctx, M, opts, NULL, out);
+}
+
+lr_status rpca__compute(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts,
+                        const lr_mat *U0, lr_rpca **out)
+{
     lr_status st;
     if (!out) return lr__err(ctx, LR_ERR_ARG, "rpca: out is NULL");
     *out = NULL;
@@ -409,8 +415,20 @@ lr_status lr_rpca_compute(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
      * as the SVD of T_0 = c M. */
     if ((st = lr_op_dense(ctx, M, &opM))) goto fail;
     int64_t sv = LR_MIN(o->rank_init, cap);
-    if ((st = svd_step(ctx, opM, o, sv, LR_MAX(o->power_iters, 4), o->seed, NULL, &cur)))
+    if (U0 && U0->data && U0->rows == m && U0->cols > 0 && U0->dtype == t) {
+        /* Warm start from a carried left basis (streaming): V0 = M^T U0 spans
+         * the right singular subspace that goes with it, so q = power_iters + 1
+         * passes replace the cold start's 4. */
+        lr_mat V0 = {0}, Ub = lr_mat_block(U0, 0, 0, m, LR_MIN(U0->cols, sv + o->oversample));
+        if ((st = buf_alloc(ctx, t, n, Ub.cols, "rpca warm basis", &V0))) goto fail;
+        st = k_dense_apply(ctx, M, 0, 1, &Ub, &V0);
+        if (!st) st = svd_step(ctx, opM, o, sv, o->power_iters + 1, o->seed, &V0, &cur);
+        lr_mat_free(ctx, &V0);
+        if (st) goto fail;
+    } else if ((st = svd_step(ctx, opM, o, sv, LR_MAX(o->power_iters, 4), o->seed, NULL,
+                              &cur))) {
         goto fail;
+    }
     r->svd_calls = 1;
     lr_op_destroy(opM), opM = NULL;
     const double norm2 = lr_svd_s(cur)[0];

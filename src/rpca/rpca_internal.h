@@ -76,6 +76,15 @@ void rpca__gram_f32(const void *T, int64_t m, int64_t n, int64_t ldt, int64_t ti
 void rpca__gram_f64(const void *T, int64_t m, int64_t n, int64_t ldt, int64_t tile_r,
                     int ngroups, int nth, double *parts, double *conv, double *G);
 
+/* lr_rpca_compute with an optional warm start: U0 (m x k, M's dtype) is a
+ * left basis carried from a related matrix (the previous block of a video);
+ * the first SVD then starts from M^T U0 instead of a Gaussian sketch.  NULL
+ * = lr_rpca_compute. */
+typedef struct lr_rpca lr_rpca;
+typedef struct lr_rpca_opts lr_rpca_opts;
+lr_status rpca__compute(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts,
+                        const lr_mat *U0, lr_rpca **out);
+
 /* mask[i + j*m] = |R_ij| > thr ? 255 : 0; returns the count. */
 int64_t rpca__threshold_f32(const lr_mat *R, double thr, uint8_t *mask, int nth);
 int64_t rpca__threshold_f64(const lr_mat *R, double thr, uint8_t *mask, int nth);

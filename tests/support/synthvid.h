@@ -42,4 +42,17 @@ void synthvid_opts_default(synthvid_opts *o);
  * error; *v is then owned by the caller (synthvid_free). */
 lr_status synthvid_make(lr_ctx *ctx, const synthvid_opts *o, lr_dtype t, synthvid *v);
 void synthvid_free(lr_ctx *ctx, synthvid *v);
+
+/* The same scene frame by frame, for videos longer than memory: frames t0 ..
+ * t0 + block->cols - 1 into the columns of block (P rows, any dtype) and,
+ * when truth is not NULL, their masks (P bytes each, ld P).  Background,
+ * objects, drift (period opts.frames) are those of synthvid_make with the
+ * same options; the sensor noise of frame t comes from a stream of its own
+ * (seed, t), so any range can be made alone and the same frame is always
+ * the same (it differs from synthvid_make's noise draws).  Returns the
+ * foreground pixels made.  new returns NULL when out of memory. */
+typedef struct synthvid_gen synthvid_gen;
+synthvid_gen *synthvid_gen_new(const synthvid_opts *o);
+int64_t synthvid_gen_frames(const synthvid_gen *g, int64_t t0, lr_mat *block, uint8_t *truth);
+void synthvid_gen_free(synthvid_gen *g);
 #endif
