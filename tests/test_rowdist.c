@@ -269,8 +269,135 @@ static void check_bad_layout(void)
     lr_ctx_destroy(ctx);
 }
 
+/* ---- distributed robust PCA ------------------------------------------------ */
+typedef struct {
+    member me;
+    const lr_mat *M;
+    lr_rpca_opts o;
+    int64_t row0, rows;
+    lr_status st;
+    char msg[256];
+    int iters;
+    int64_t rank, nnz;
+    double *L, *S;          /* rows x n */
+} rpca_job;
+
+static void *rpca_rank(void *arg)
+{
+    rpca_job *j = arg;
+    lr_ctx *ctx = lr_ctx_create();
+    lr_ctx_set_threads(ctx, 1);
+    int64_t n = j->M->cols;
+    lr_mat band = lr_mat_block(j->M, j->row0, 0, j->rows, n);
+    lr_rowdist d = {fake_allreduce, &j->me, j->M->rows, j->row0};
+    lr_rpca *r = NULL;
+    j->st = lr_rpca_compute_rows(ctx, &band, &j->o, &d, &r);
+    snprintf(j->msg, sizeof j->msg, "%s", lr_ctx_errmsg(ctx));
+    if (r) {
+        lr_mat L = lr_rpca_l(r), S = lr_rpca_s(r);
+        j->iters = lr_rpca_iterations(r), j->rank = lr_rpca_rank(r), j->nnz = lr_rpca_nnz(r);
+        j->L = malloc(sizeof(double) * (size_t)(j->rows * n + 1));
+        j->S = malloc(sizeof(double) * (size_t)(j->rows * n + 1));
+        for (int64_t c = 0; c < n; c++)
+            for (int64_t i = 0; i < j->rows; i++) {
+                j->L[i + c * j->rows] = lr_mat_get(&L, i, c);
+                j->S[i + c * j->rows] = lr_mat_get(&S, i, c);
+            }
+    }
+    lr_rpca_destroy(r);
+    lr_ctx_destroy(ctx);
+    return NULL;
+}
+
+/* M = L0 + S0: L0 of rank 3, S0 with 2% entries of size 5..10. */
+static void check_rpca(const char *what, int64_t m, int64_t n, int P, lr_dtype t,
+                       lr_rpca_svt svt)
+{
+    lr_ctx *ctx = lr_ctx_create();
+    lr_ctx_set_threads(ctx, 1);
+    tu_rng g = {99 + (uint64_t)m};
+    double *L0 = calloc((size_t)(m * n), sizeof(double)), *Md = malloc(sizeof(double) * m * n);
+    for (int q = 0; q < 3; q++) {
+        double *a = malloc(sizeof(double) * m), *b = malloc(sizeof(double) * n);
+        for (int64_t i = 0; i < m; i++) a[i] = tu_randn(&g);
+        for (int64_t j = 0; j < n; j++) b[j] = tu_randn(&g);
+        for (int64_t j = 0; j < n; j++)
+            for (int64_t i = 0; i < m; i++) L0[i + j * m] += a[i] * b[j];
+        free(a), free(b);
+    }
+    for (int64_t i = 0; i < m * n; i++) {
+        double sp = tu_rand01(&g) < 0.02 ? (tu_rand01(&g) < 0.5 ? -1 : 1) * (5 + 5 * tu_rand01(&g)) : 0;
+        Md[i] = L0[i] + sp;
+    }
+    lr_mat M = to_mat(ctx, Md, m, n, t);
+    lr_rpca_opts o;
+    lr_rpca_opts_default(&o);
+    o.svt = svt;
+    o.seed = 5;
+    lr_rpca *one = NULL;
+    lr_status s1 = lr_rpca_compute(ctx, &M, &o, &one);
+    CHECK(s1 == LR_OK, "%s: single process: %s", what, lr_ctx_errmsg(ctx));
+    group gr = {.P = P};
+    pthread_barrier_init(&gr.bar, NULL, (unsigned)P);
+    rpca_job *jobs = calloc((size_t)P, sizeof *jobs);
+    pthread_t th[64];
+    for (int r = 0; r < P; r++) {
+        jobs[r] = (rpca_job){.me = {&gr, r}, .M = &M, .o = o};
+        band_of(m, P, r, &jobs[r].row0, &jobs[r].rows);
+        pthread_create(&th[r], NULL, rpca_rank, &jobs[r]);
+    }
+    for (int r = 0; r < P; r++) pthread_join(th[r], NULL);
+    const double u = t == LR_F32 ? FLT_EPSILON / 2 : DBL_EPSILON / 2;
+    double maxm = 0, dl = 0, ds = 0, dtruth = 0, nl0 = 0;
+    for (int64_t i = 0; i < m * n; i++) maxm = fmax(maxm, fabs(Md[i]));
+    lr_mat L1 = one ? lr_rpca_l(one) : (lr_mat){0}, S1 = one ? lr_rpca_s(one) : (lr_mat){0};
+    for (int r = 0; r < P && one; r++) {
+        rpca_job *j = &jobs[r];
+        CHECK(j->st == LR_OK, "%s: rank %d of %d: %s", what, r, P, j->msg);
+        if (j->st) continue;
+        CHECK(j->iters == lr_rpca_iterations(one) && j->rank == lr_rpca_rank(one) &&
+              j->nnz == lr_rpca_nnz(one), "%s, %d ranks: iterations %d rank %lld nnz %lld, "
+              "single process %d %lld %lld", what, P, j->iters, (long long)j->rank,
+              (long long)j->nnz, lr_rpca_iterations(one), (long long)lr_rpca_rank(one),
+              (long long)lr_rpca_nnz(one));
+        for (int64_t c = 0; c < n; c++)
+            for (int64_t i = 0; i < j->rows; i++) {
+                int64_t gi = j->row0 + i;
+                dl = fmax(dl, fabs(j->L[i + c * j->rows] - lr_mat_get(&L1, gi, c)));
+                ds = fmax(ds, fabs(j->S[i + c * j->rows] - lr_mat_get(&S1, gi, c)));
+                double e = j->L[i + c * j->rows] - L0[gi + c * m];
+                dtruth += e * e;
+                nl0 += L0[gi + c * m] * L0[gi + c * m];
+            }
+    }
+    double tol = (t == LR_F32 ? 1e4 : 1e3) * u * maxm;
+    CHECK(dl <= tol && ds <= tol, "%s, %d ranks: L/S differ from the single-process run by "
+          "%.3g/%.3g > %.3g", what, P, dl, ds, tol);
+    /* Independent check: the planted low-rank part is recovered. */
+    double rel = sqrt(dtruth / (nl0 > 0 ? nl0 : 1));
+    CHECK(rel < (t == LR_F32 ? 1e-3 : 1e-5), "%s, %d ranks: ||L - L0|| / ||L0|| = %.3g", what,
+          P, rel);
+    if (getenv("LR_TEST_VERBOSE"))
+        fprintf(stderr, "%s P=%d: iters %d dL %.2e dS %.2e |L-L0|/|L0| %.2e (calls %ld)\n",
+                what, P, one ? lr_rpca_iterations(one) : -1, dl, ds, rel, gr.calls);
+    for (int r = 0; r < P; r++) free(jobs[r].L), free(jobs[r].S);
+    free(jobs);
+    pthread_barrier_destroy(&gr.bar);
+    lr_rpca_destroy(one);
+    lr_mat_free(ctx, &M);
+    free(L0), free(Md);
+    lr_ctx_destroy(ctx);
+}
+
 int main(void)
 {
+    /* Robust PCA: uneven splits, both SVT routes, both types. */
+    for (int P = 1; P <= 3; P++) {
+        check_rpca("rpca 121x40 f64 partial", 121, 40, P, LR_F64, LR_RPCA_SVT_PARTIAL);
+        check_rpca("rpca 121x40 f32 auto", 121, 40, P, LR_F32, LR_RPCA_SVT_AUTO);
+        check_rpca("rpca 121x40 f64 gram", 121, 40, P, LR_F64, LR_RPCA_SVT_GRAM);
+    }
+    check_rpca("rpca 50x40 over 60 ranks", 50, 40, 60, LR_F64, LR_RPCA_SVT_AUTO);
     /* Tall, uneven splits: 301 rows over 1, 2, 3 ranks. */
     {
         int64_t m = 301, n = 60;
