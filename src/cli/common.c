@@ -97,15 +97,27 @@ lr_ctx *cli_ctx(const cli_common *cc)
     return ctx;
 }
 
+const cli_mpi_ops *cli_mpi = NULL;
+void (*cli_abort_cleanup)(void) = NULL;
+
 _Noreturn void cli_die(const cli_common *cc, int code, const char *fmt, ...)
 {
     bar_end();
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "%s: ", cc ? cc->prog : "lowrank");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
+    /* MPI: every rank checks the same options and data and would say the
+     * same; rank 0 speaks for bad input, any rank for a runtime failure. */
+    if (!cli_mpi || cli_mpi->rank == 0 || code != EXIT_USAGE) {
+        va_list ap;
+        va_start(ap, fmt);
+        fprintf(stderr, "%s: ", cc ? cc->prog : "lowrank");
+        if (cli_mpi && cli_mpi->rank) fprintf(stderr, "rank %d: ", cli_mpi->rank);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+        va_end(ap);
+    }
+    if (cli_mpi) {
+        if (cli_abort_cleanup) cli_abort_cleanup(); /* atexit will not run */
+        cli_mpi->abort(code);
+    }
     exit(code);
 }
 
