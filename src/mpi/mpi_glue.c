@@ -16,6 +16,7 @@
  * the matrix on rank 0. */
 #include <limits.h>
 #include <mpi.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "mpi_glue.h"
@@ -61,6 +62,9 @@ lr_status mpi_allreduce(void *user, lr_ctx *ctx, double *buf, int64_t n, lr_redu
         }
     }
     free(tmp);
+    if (g_rank == 0 && getenv("LOWRANK_MPI_TRACE")) /* one line per reduction */
+        fprintf(stderr, "lowrank-mpi: reduce %s %lld doubles\n", op == LR_REDUCE_MAX ? "max" : "sum",
+                (long long)n);
     counts.allreduce_calls++;
     counts.allreduce_bytes += 8 * n;
     return LR_OK;
