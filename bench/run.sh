@@ -280,8 +280,8 @@ print("-" if d is None else ("%.3f" % d if isinstance(d,float) else d))' "$@" 2>
                 "$(jget "$d/svd-$cfg.json" mpi allreduce_calls)"
         done
         n=795 l=20 q=4 k=10
-        echo "  rsvd reduction model (docs/MPI.md): 8 (1 + (q+1)(n l + 2) + 2 l^2 + 2 k) =" \
-             "$((8 * (1 + (q + 1) * (n * l + 2) + 2 * l * l + 2 * k))) bytes in $((q + 6)) calls"
+        echo "  rsvd reduction model (docs/MPI.md): 8 (2 + (q+1)(n l + 2) + 2 l^2 + 2 k) =" \
+             "$((8 * (2 + (q + 1) * (n * l + 2) + 2 * l * l + 2 * k))) bytes in $((q + 7)) calls"
         # robust PCA of vtest at 160x120 (f32, default tolerance)
         for cfg in "1p2t" "1r1t" "2r1t"; do
             o=$d/sep-$cfg

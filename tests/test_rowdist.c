@@ -389,8 +389,72 @@ static void check_rpca(const char *what, int64_t m, int64_t n, int P, lr_dtype t
     lr_ctx_destroy(ctx);
 }
 
+/* ---- lr_npy_read_rows: bands of C- and Fortran-order files ----------------- */
+/* Writes a C-order (row-major) 2-D float64 .npy by hand. */
+static void write_c_order(const char *path, const double *A, int64_t m, int64_t n)
+{
+    char hdr[128];
+    int len = snprintf(hdr, sizeof hdr, "{'descr': '<f8', 'fortran_order': False, 'shape': "
+                       "(%lld, %lld), }", (long long)m, (long long)n);
+    int total = 10 + len + 1;
+    int pad = (64 - total % 64) % 64;
+    FILE *f = fopen(path, "wb");
+    unsigned short hl = (unsigned short)(len + pad + 1);
+    fwrite("\x93NUMPY\x01\x00", 1, 8, f);
+    fwrite(&hl, 2, 1, f);
+    fwrite(hdr, 1, (size_t)len, f);
+    for (int i = 0; i < pad; i++) fputc(' ', f);
+    fputc('\n', f);
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) fwrite(&A[i + j * m], 8, 1, f);
+    fclose(f);
+}
+
+static void check_npy_bands(void)
+{
+    lr_ctx *ctx = lr_ctx_create();
+    const int64_t m = 37, n = 9;
+    double *A = planted(m, n, 21);
+    char fpath[600], cpath[600];
+    snprintf(fpath, sizeof fpath, "%s/f.npy", tu_tmpdir());
+    snprintf(cpath, sizeof cpath, "%s/c.npy", tu_tmpdir());
+    lr_mat M = to_mat(ctx, A, m, n, LR_F64);
+    CHECK_OK(ctx, lr_npy_write(ctx, fpath, &M)); /* Fortran order */
+    write_c_order(cpath, A, m, n);
+    const char *paths[2] = {fpath, cpath};
+    for (int f = 0; f < 2; f++) {
+        int64_t rows = -1, cols = -1;
+        lr_dtype t = 0;
+        CHECK_OK(ctx, lr_npy_shape(ctx, paths[f], &rows, &cols, &t));
+        CHECK(rows == m && cols == n && t == LR_F64, "%s: shape %lld x %lld", paths[f],
+              (long long)rows, (long long)cols);
+        for (int P = 1; P <= 5; P++)
+            for (int r = 0; r < P; r++)
+                for (int want = 0; want <= LR_F32; want += LR_F32) {
+                    int64_t r0, nr;
+                    band_of(m, P, r, &r0, &nr);
+                    lr_mat B = {0};
+                    CHECK_OK(ctx, lr_npy_read_rows(ctx, paths[f], want, r0, nr, &B));
+                    double d = B.rows == nr && B.cols == n ? 0 : INFINITY;
+                    for (int64_t j = 0; j < n && isfinite(d); j++)
+                        for (int64_t i = 0; i < nr; i++)
+                            d = fmax(d, fabs(lr_mat_get(&B, i, j) - A[r0 + i + j * m]));
+                    CHECK(d <= (want == LR_F32 ? 1e-7 : 0), "%s: band %d of %d differs by %g",
+                          paths[f], r, P, d);
+                    lr_mat_free(ctx, &B);
+                }
+        lr_mat B = {0};
+        CHECK(lr_npy_read_rows(ctx, paths[f], 0, 30, 8, &B) == LR_ERR_ARG && !B.data,
+              "%s: rows past the end accepted", paths[f]);
+    }
+    lr_mat_free(ctx, &M);
+    free(A);
+    lr_ctx_destroy(ctx);
+}
+
 int main(void)
 {
+    check_npy_bands();
     /* Robust PCA: uneven splits, both SVT routes, both types. */
     for (int P = 1; P <= 3; P++) {
         check_rpca("rpca 121x40 f64 partial", 121, 40, P, LR_F64, LR_RPCA_SVT_PARTIAL);

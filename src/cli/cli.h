@@ -104,6 +104,9 @@ typedef struct cli_mpi_ops {
     /* Every rank's band -> the whole matrix on rank 0 (allocated there;
      * empty elsewhere). */
     lr_status (*gather)(lr_ctx *ctx, const lr_mat *band, lr_mat *full);
+    /* This rank's rows of an m-row matrix, and the reduction hook. */
+    void (*band)(int64_t m, int64_t *row0, int64_t *rows);
+    lr_allreduce_fn allreduce;
     /* Ends every rank with exit code `code` (from cli_die). */
     void (*abort)(int code);
     /* Adds the "mpi" object (ranks, allreduce calls and bytes) to a report

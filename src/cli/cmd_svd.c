@@ -341,19 +341,27 @@ int cmd_svd(int argc, char **argv)
     int64_t max_bytes = pages > 0 && psize > 0 ? (int64_t)pages * psize : 0;
     lr_mat A = {0};
     lr_status s;
-    if (is_root) {
+    lr_rowdist rd = {0};
+    if (cli_mpi) {
+        /* Every rank reads its own band of rows (one contiguous range of a
+         * C-order file, one run per column of a Fortran-order one). */
+        int64_t gm = 0, row0, rows;
+        s = lr_npy_shape(ctx, path, &gm, NULL, NULL);
+        cli_check(&cc, ctx, s);
+        cli_mpi->band(gm, &row0, &rows);
+        cli_check(&cc, ctx, lr_npy_read_rows(ctx, path, want, row0, rows, &A));
+        rd = (lr_rowdist){cli_mpi->allreduce, NULL, gm, row0};
+        double bad = lr_mat_check_finite(ctx, &A, path) != LR_OK;
+        cli_check(&cc, ctx, cli_mpi->allreduce(NULL, ctx, &bad, 1, LR_REDUCE_SUM));
+        if (bad > 0)
+            cli_die(&cc, EXIT_USAGE, "%s contains NaN or Inf values; the SVD needs finite "
+                    "numbers", path);
+    } else {
         s = lr_npy_read(ctx, path, want, max_bytes, &A);
         if (s == LR_ERR_DATA)
             cli_die(&cc, EXIT_USAGE, "%s (this machine's physical memory)", lr_ctx_errmsg(ctx));
         cli_check(&cc, ctx, s);
         cli_check(&cc, ctx, lr_mat_check_finite(ctx, &A, path));
-    }
-    lr_rowdist rd = {0};
-    if (cli_mpi) { /* A becomes this rank's band of rows */
-        lr_mat band;
-        cli_check(&cc, ctx, cli_mpi->scatter(ctx, &A, &band, &rd));
-        lr_mat_free(ctx, &A);
-        A = band;
     }
     double t_read = cli_now() - t_start;
     int64_t m = cli_mpi ? rd.global_rows : A.rows, n = A.cols, mn = m < n ? m : n;
