@@ -107,6 +107,8 @@ typedef struct cli_mpi_ops {
     /* This rank's rows of an m-row matrix, and the reduction hook. */
     void (*band)(int64_t m, int64_t *row0, int64_t *rows);
     lr_allreduce_fn allreduce;
+    /* Waits for every rank (rank 0's input checks come first). */
+    void (*barrier)(void);
     /* Ends every rank with exit code `code` (from cli_die). */
     void (*abort)(int code);
     /* Adds the "mpi" object (ranks, allreduce calls and bytes) to a report

@@ -311,8 +311,14 @@ int cmd_svd(int argc, char **argv)
         cli_die(&cc, EXIT_USAGE, "--tol/--energy work with --method randomized or exact, "
                 "not krylov");
 
-    /* MPI (lowrank-mpi): rank 0 reads, checks and writes; the others get
-     * their band of rows and take part in the SVD. */
+    if (cli_mpi && (o.method != LR_SVD_RANDOMIZED || fixed_acc || o.normalizer != LR_NORM_AUTO))
+        cli_die(&cc, EXIT_USAGE, "lowrank-mpi svd runs the fixed-rank randomized SVD with the "
+                "auto normalizer; %s%s%s needs the whole matrix in one process (use lowrank svd)",
+                o.method != LR_SVD_RANDOMIZED ? "--method " : "",
+                o.method != LR_SVD_RANDOMIZED ? method_name(o.method) : "",
+                fixed_acc ? "--tol/--energy" : o.normalizer != LR_NORM_AUTO ? "--normalizer" : "");
+    /* MPI (lowrank-mpi): rank 0 checks the paths and writes the results;
+     * every rank reads its band of rows and takes part in the SVD. */
     const int is_root = !cli_mpi || cli_mpi->rank == 0;
     if (!is_root) cc.quiet = true, cc.json = false;
     /* The input must exist and be a readable file before anything is made. */
@@ -333,6 +339,7 @@ int cmd_svd(int argc, char **argv)
     signal(SIGHUP, on_signal);
     prepare_outdir(&cc, outdir);
     }
+    if (cli_mpi) cli_mpi->barrier(); /* rank 0's checks passed */
 
     double t_start = cli_now();
     lr_ctx *ctx = cli_ctx(&cc);
@@ -390,11 +397,6 @@ int cmd_svd(int argc, char **argv)
     lr_svd *res = NULL;
     double t0 = cli_now();
     if (cli_mpi) {
-        if (o.method != LR_SVD_RANDOMIZED || fixed_acc || o.normalizer != LR_NORM_AUTO)
-            cli_die(&cc, EXIT_USAGE, "lowrank-mpi svd runs the fixed-rank randomized SVD with "
-                    "the auto normalizer; --method %s%s%s needs the whole matrix in one process "
-                    "(use lowrank svd)", method_name(o.method), fixed_acc ? ", --tol/--energy" : "",
-                    o.normalizer != LR_NORM_AUTO ? ", --normalizer" : "");
         lr_op *op = NULL;
         s = lr_op_dense(ctx, &A, &op);
         if (!s) s = lr_op_set_allreduce(ctx, op, &rd);

@@ -116,6 +116,10 @@ _Noreturn void cli_die(const cli_common *cc, int code, const char *fmt, ...)
     }
     if (cli_mpi) {
         if (cli_abort_cleanup) cli_abort_cleanup(); /* atexit will not run */
+        /* Bad input is found by rank 0 too (the same checks on the same
+         * data), whose abort ends this rank: let it, rather than abort from
+         * every rank at once (OpenMPI then garbles its own messages). */
+        if (cli_mpi->rank && code == EXIT_USAGE) sleep(10);
         cli_mpi->abort(code);
     }
     exit(code);

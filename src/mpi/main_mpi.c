@@ -4,6 +4,7 @@
  * Rank 0 reads the input and writes every output. */
 #include <mpi.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "mpi_glue.h"
 
@@ -20,6 +21,16 @@ static void usage(FILE *f)
                "2 bad usage or input.\n", lr_version());
 }
 
+/* The subcommands end some paths with exit() (--help, and cli_die with a
+ * single rank): finalize MPI there too, or mpirun reports the rank as
+ * crashed. */
+static void finalize_at_exit(void)
+{
+    int done = 0;
+    MPI_Finalized(&done);
+    if (!done) MPI_Finalize();
+}
+
 int main(int argc, char **argv)
 {
     int provided;
@@ -28,6 +39,9 @@ int main(int argc, char **argv)
         return EXIT_RUNTIME;
     }
     cli_mpi = mpi_glue_init();
+    atexit(finalize_at_exit);
+    /* Only rank 0 talks on stdout (help, the JSON report). */
+    if (cli_mpi->rank != 0 && !freopen("/dev/null", "w", stdout)) fclose(stdout);
     int code = EXIT_USAGE;
     if (argc < 2) {
         if (cli_mpi->rank == 0) usage(stderr);
@@ -42,6 +56,5 @@ int main(int argc, char **argv)
         fprintf(stderr, "lowrank-mpi: unknown command '%s'; run 'lowrank-mpi --help'\n", argv[1]);
     }
     fflush(stdout);
-    MPI_Finalize();
-    return code;
+    return code; /* MPI_Finalize runs at exit */
 }

@@ -152,10 +152,7 @@ static lr_status gather(lr_ctx *ctx, const lr_mat *band, lr_mat *full)
 static void abort_all(int code)
 {
     fflush(stdout), fflush(stderr);
-    if (g_size == 1) {
-        MPI_Finalize();
-        exit(code);
-    }
+    if (g_size == 1) exit(code); /* finalized at exit (main_mpi.c) */
     MPI_Abort(MPI_COMM_WORLD, code);
     exit(code);
 }
@@ -179,12 +176,15 @@ static const char *report(cJSON *root, char *buf, size_t n)
 
 static cli_mpi_ops ops;
 
+static void barrier(void) { MPI_Barrier(MPI_COMM_WORLD); }
+
 static void my_band(int64_t m, int64_t *row0, int64_t *rows) { mpi_band(m, g_size, g_rank, row0, rows); }
 
 const cli_mpi_ops *mpi_glue_init(void)
 {
     MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
     MPI_Comm_size(MPI_COMM_WORLD, &g_size);
-    ops = (cli_mpi_ops){g_rank, g_size, scatter, gather, my_band, mpi_allreduce, abort_all, report};
+    ops = (cli_mpi_ops){g_rank, g_size, scatter, gather, my_band, mpi_allreduce, barrier,
+                        abort_all, report};
     return &ops;
 }
