@@ -28,6 +28,10 @@
 #            k = 32 on a planted 1,000,000-rating set (make_ratings.py)
 #   window   streaming `separate --window 100` vs the batch run on vtest.avi
 #            at 320x240 (half and whole clip): frames/s, peak memory, masks
+#   mpi      lowrank-mpi strong scaling on this machine: 1 and 2 ranks x 1
+#            thread vs one process x 2 threads, rsvd of the vtest matrix and
+#            robust PCA of vtest at 160x120; reduction bytes counted by the
+#            MPI glue against the model of docs/MPI.md
 # A section whose parts are not built or not working prints
 # "not available: <why>" and the run goes on.
 #
@@ -63,7 +67,7 @@ repo=$(cd "$here/.." && pwd)
 build=$(cd "$1" 2>/dev/null && pwd) || { echo "bench/run.sh: no build folder $1 (run make build first)" >&2; exit 2; }
 shift
 sections=("$@")
-[ ${#sections[@]} -eq 0 ] && sections=(stream rsvd images rpca window nmf topics rec)
+[ ${#sections[@]} -eq 0 ] && sections=(stream rsvd images rpca window mpi nmf topics rec)
 
 PY=/usr/bin/python3          # Debian's python3: numpy, scikit-learn, opencv
 cache=${BENCH_CACHE:-$repo/.cache/samples}
@@ -476,6 +480,85 @@ for name, r in rows.items():
                       "fps": r["frames_per_second"], "peak_rss": r["memory"]["peak_rss_bytes"],
                       "mask_fraction": r["results"][0]["mask"]["fraction"]}))
 PYEOF
+    fi
+fi
+
+# ---- MPI strong scaling ---------------------------------------------------------
+if want mpi; then
+    hr "MPI: lowrank-mpi on 1 and 2 ranks vs one process (this machine, $(nproc) cores)"
+    mpibin=$build/lowrank-mpi
+    # yield_when_idle: a rank waiting in a reduction gives its core back
+    # instead of spinning (2 ranks on 2 shared cores)
+    mpirun_=(env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+             OMPI_MCA_mpi_yield_when_idle=1 mpirun --oversubscribe --allow-run-as-root
+             --bind-to none)
+    jget() { "$PY" -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+for k in sys.argv[2:]: d=d.get(k) if isinstance(d,dict) else None
+print("-" if d is None else ("%.3f" % d if isinstance(d,float) else d))' "$@" 2>/dev/null || echo -; }
+    if [ ! -x "$mpibin" ]; then
+        na "lowrank-mpi not built (MPI not found: scripts/deps.sh installs OpenMPI)"
+    elif ! command -v mpirun >/dev/null; then
+        na "mpirun missing (openmpi-bin)"
+    elif [ -z "$vtest" ]; then
+        na "no vtest.avi"
+    elif ! stem=$(matrix 320x240); then
+        na "$stem"
+    else
+        d=$out/mpi
+        mkdir -p "$d"
+        A=${stem}_f32.npy
+        printf '  %-34s %10s %10s %14s %8s\n' "run" "stage s" "total s" "reduce bytes" "calls"
+        # rsvd: k = 10, p = 10, q = 4 (the rsvd section's settings)
+        for cfg in "1p2t" "1r1t" "2r1t"; do
+            case $cfg in
+                1p2t) label="rsvd  lowrank, 1 process x 2 thr"
+                      "$lowrank" svd "$A" -k 10 -o "$d/svd-$cfg" --threads 2 --json --quiet >"$d/svd-$cfg.json" 2>"$d/svd-$cfg.err" ;;
+                1r1t) label="rsvd  lowrank-mpi, 1 rank x 1 thr"
+                      "${mpirun_[@]}" -np 1 "$mpibin" svd "$A" -k 10 -o "$d/svd-$cfg" --threads 1 --json --quiet >"$d/svd-$cfg.json" 2>"$d/svd-$cfg.err" ;;
+                2r1t) label="rsvd  lowrank-mpi, 2 ranks x 1 thr"
+                      "${mpirun_[@]}" -np 2 "$mpibin" svd "$A" -k 10 -o "$d/svd-$cfg" --threads 1 --json --quiet >"$d/svd-$cfg.json" 2>"$d/svd-$cfg.err" ;;
+            esac
+            printf '  %-34s %10s %10s %14s %8s\n' "$label" "$(jget "$d/svd-$cfg.json" svd_s)" \
+                "$(jget "$d/svd-$cfg.json" time_s)" "$(jget "$d/svd-$cfg.json" mpi allreduce_bytes)" \
+                "$(jget "$d/svd-$cfg.json" mpi allreduce_calls)"
+        done
+        n=795 l=20 q=4 k=10
+        echo "  rsvd reduction model (docs/MPI.md): 8 (2 + (q+1)(n l + 2) + 2 l^2 + 2 k) =" \
+             "$((8 * (2 + (q + 1) * (n * l + 2) + 2 * l * l + 2 * k))) bytes in $((q + 7)) calls"
+        # robust PCA of vtest at 160x120 (f32, default tolerance)
+        for cfg in "1p2t" "1r1t" "2r1t"; do
+            o=$d/sep-$cfg
+            case $cfg in
+                1p2t) label="rpca  lowrank, 1 process x 2 thr"
+                      "$lowrank" separate "$vtest" --size 160x120 -o "$o" --threads 2 --json --quiet >"$o.json" 2>"$o.err" ;;
+                1r1t) label="rpca  lowrank-mpi, 1 rank x 1 thr"
+                      "${mpirun_[@]}" -np 1 "$mpibin" separate "$vtest" --size 160x120 -o "$o" --threads 1 --json --quiet >"$o.json" 2>"$o.err" ;;
+                2r1t) label="rpca  lowrank-mpi, 2 ranks x 1 thr"
+                      "${mpirun_[@]}" -np 2 "$mpibin" separate "$vtest" --size 160x120 -o "$o" --threads 1 --json --quiet >"$o.json" 2>"$o.err" ;;
+            esac
+            printf '  %-34s %10s %10s %14s %8s\n' "$label" "$(jget "$o.json" seconds rpca)" \
+                "$(jget "$o.json" seconds total)" "$(jget "$o.json" mpi allreduce_bytes)" \
+                "$(jget "$o.json" mpi allreduce_calls)"
+        done
+        "$PY" - "$d" <<'PYEOF'
+import json, sys
+d = sys.argv[1]
+try:
+    a, b = (json.load(open(f"{d}/sep-{c}.json")) for c in ("1p2t", "2r1t"))
+    r = a["results"][0]
+    print(f"  rpca: {r['iterations']} iterations, rank {r['rank']}; 2 ranks: "
+          f"{b['results'][0]['iterations']} iterations, rank {b['results'][0]['rank']}; "
+          f"{b['mpi']['allreduce_bytes'] / b['results'][0]['iterations'] / 1e6:.2f} MB reduced per iteration")
+    for c in ("svd", "sep"):
+        x, o, y = (json.load(open(f"{d}/{c}-{k}.json")) for k in ("1p2t", "1r1t", "2r1t"))
+        t = (lambda j: j.get("svd_s") or j["seconds"]["rpca"])
+        print(f"  {'rsvd' if c == 'svd' else 'rpca'} speed-up of 2 ranks x 1 thread: {t(o) / t(y):.2f}x over 1 rank x 1 thread, "
+              f"{t(x) / t(y):.2f}x over 1 process x 2 threads")
+except Exception as e:
+    print(f"  not available: {e}")
+PYEOF
+        echo "  note: both configurations use the same 2 cores; the machine may be shared (see the load note above)"
     fi
 fi
 

@@ -6,7 +6,7 @@
 set -euo pipefail
 what=${1:-build}
 
-build_pkgs=(build-essential cmake pkg-config
+build_pkgs=(build-essential cmake pkg-config libopenmpi-dev openmpi-bin
   libopenblas-openmp-dev liblapacke-dev librandom123-dev
   libpng-dev libjpeg62-turbo-dev libzstd-dev libcjson-dev
   libcairo2-dev fonts-dejavu-core

@@ -87,6 +87,11 @@ LR_API void lr_ctx_destroy(lr_ctx *ctx);
 LR_API const char *lr_ctx_errmsg(const lr_ctx *ctx);
 LR_API lr_status lr_ctx_status(const lr_ctx *ctx);
 LR_API void lr_ctx_clear_error(lr_ctx *ctx);
+/* Records a failure (status s, printf-style message) on the context and
+ * returns s: for callbacks the library calls (custom operators, reduction
+ * hooks) to explain the error they return. */
+LR_API lr_status lr_ctx_set_error(lr_ctx *ctx, lr_status s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 LR_API void lr_ctx_set_progress(lr_ctx *ctx, lr_progress_fn fn, void *user);
 LR_API void lr_ctx_set_log(lr_ctx *ctx, lr_log_fn fn, void *user);
 /* Threads used by the library's own loops and by BLAS; 0 = all cores.

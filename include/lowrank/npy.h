@@ -30,6 +30,18 @@ extern "C" {
  * LR_ERR_CANCELLED (the progress callback, stage "read"). */
 LR_API lr_status lr_npy_read(lr_ctx *ctx, const char *path, int want,
                              int64_t max_bytes, lr_mat *out);
+/* The shape and stored element type of path's array (header only; the
+ * file's size is checked against it).  Any output may be NULL. */
+LR_API lr_status lr_npy_shape(lr_ctx *ctx, const char *path, int64_t *rows,
+                              int64_t *cols, lr_dtype *dtype);
+/* Reads rows row0 .. row0 + nrows - 1 (all columns) of path's array into a
+ * new nrows x cols matrix (nrows may be 0), converting to `want` as
+ * lr_npy_read does: a band of a C-order file is one contiguous read, of a
+ * Fortran-order file one read per column.  For row-distributed work (each
+ * MPI rank reads its own band).  Errors as lr_npy_read, plus LR_ERR_ARG
+ * when the rows are outside the array. */
+LR_API lr_status lr_npy_read_rows(lr_ctx *ctx, const char *path, int want,
+                                  int64_t row0, int64_t nrows, lr_mat *out);
 /* The same from memory (the name is used in messages only). */
 LR_API lr_status lr_npy_read_mem(lr_ctx *ctx, const void *buf, size_t len,
                                  const char *name, int want,

@@ -135,6 +135,19 @@ typedef struct lr_rpca lr_rpca;
  * 76,800 x 795 f32, rank 350: 3.9 |M|; see docs/ALGORITHMS-rpca.md). */
 LR_API lr_status lr_rpca_compute(lr_ctx *ctx, const lr_mat *M,
                                  const lr_rpca_opts *o, lr_rpca **out);
+/* The same on a matrix split by rows over several processes (svd.h,
+ * lr_rowdist): M is this process's band (rows d->row0 .. d->row0 +
+ * M->rows - 1 of d->global_rows; 0 rows allowed).  Every process calls it
+ * with the same options; the elementwise steps stay in the band, the norms
+ * and residuals are summed through d->allreduce and the SVD steps run the
+ * distributed randomized SVD (or, on the GRAM route, sum the bands' n x n
+ * Gram matrices: n (n + 1) / 2 doubles per iteration).  The results (S, L,
+ * U) are the band's rows; the iteration count, residuals, rank, sigma and Vt
+ * are the same on every process.  svt EXACT is refused (LR_ERR_ARG).  With
+ * d == NULL or d->allreduce == NULL this is lr_rpca_compute. */
+LR_API lr_status lr_rpca_compute_rows(lr_ctx *ctx, const lr_mat *M,
+                                      const lr_rpca_opts *o,
+                                      const lr_rowdist *d, lr_rpca **out);
 /* Frees the handle and everything it still owns; NULL is a no-op. */
 LR_API void lr_rpca_destroy(lr_rpca *r);
 

@@ -62,6 +62,36 @@ LR_API lr_dtype lr_op_dtype(const lr_op *op);
 LR_API lr_status lr_op_apply(lr_ctx *ctx, const lr_op *op, int trans,
                              const lr_mat *X, lr_mat *Y);
 
+/* ---- Row-distributed operators (MPI and the like) ---------------------- *
+ * A matrix split by rows over several processes: each holds a band of
+ * consecutive rows (row0 .. row0 + rows - 1 of global_rows) and all columns.
+ * The operator of each process views its own band; the algorithms form the
+ * few global quantities they need (l x l Gram matrices, B^T Y = sum of the
+ * bands' partial products, ||A||_F^2) by calling `allreduce`, which must sum
+ * (or take the maximum of) a double buffer elementwise over all processes
+ * and leave the result in the buffer on every process.  Every process must
+ * make the same library calls with the same options (the small
+ * computations are replicated); the column-side results (V, Vt, singular
+ * values) then agree on all processes and U holds each process's own rows.
+ * The library never links MPI: the caller's callback does the talking.
+ * Supported: the fixed-rank randomized SVD with the AUTO normalizer (also
+ * warm-started) and robust PCA (rpca.h, lr_rpca_compute_rows). */
+typedef enum lr_reduce_op { LR_REDUCE_SUM = 0, LR_REDUCE_MAX = 1 } lr_reduce_op;
+typedef lr_status (*lr_allreduce_fn)(void *user, lr_ctx *ctx, double *buf,
+                                     int64_t n, lr_reduce_op op);
+typedef struct lr_rowdist {
+    lr_allreduce_fn allreduce; /* NULL: a single process (no reduction) */
+    void *user;
+    int64_t global_rows;       /* rows of the whole matrix */
+    int64_t row0;              /* first global row of this band */
+} lr_rowdist;
+/* Makes op one band of a row-distributed operator (op's rows = the band's
+ * rows, possibly 0).  Checks the band against global_rows (one SUM call,
+ * so every process must call it).  d == NULL or d->allreduce == NULL makes
+ * op a plain single-process operator again. */
+LR_API lr_status lr_op_set_allreduce(lr_ctx *ctx, lr_op *op,
+                                     const lr_rowdist *d);
+
 /* ---- Options ---------------------------------------------------------- */
 typedef enum lr_svd_method {
     LR_SVD_RANDOMIZED = 0,

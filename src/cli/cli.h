@@ -109,6 +109,34 @@ double cli_now(void);
 /* Peak resident memory of this process in bytes (getrusage). */
 int64_t cli_peak_rss(void);
 
+/* ---- MPI mode (set only in the lowrank-mpi binary, src/mpi/) ------------
+ * The subcommands that run distributed (svd, separate) read this pointer:
+ * NULL in `lowrank`.  Rank 0 reads the input and writes every output; the
+ * bands of rows travel through these calls, the library's reductions
+ * through `rd` (svd.h). */
+typedef struct cli_mpi_ops {
+    int rank, size;
+    /* Rank 0's full matrix (ignored on the others) -> this rank's band of
+     * rows (allocated; freed with lr_mat_free) and its lr_rowdist. */
+    lr_status (*scatter)(lr_ctx *ctx, const lr_mat *full, lr_mat *band, lr_rowdist *rd);
+    /* Every rank's band -> the whole matrix on rank 0 (allocated there;
+     * empty elsewhere). */
+    lr_status (*gather)(lr_ctx *ctx, const lr_mat *band, lr_mat *full);
+    /* This rank's rows of an m-row matrix, and the reduction hook. */
+    void (*band)(int64_t m, int64_t *row0, int64_t *rows);
+    lr_allreduce_fn allreduce;
+    /* Waits for every rank (rank 0's input checks come first). */
+    void (*barrier)(void);
+    /* Ends every rank with exit code `code` (from cli_die). */
+    void (*abort)(int code);
+    /* Adds the "mpi" object (ranks, allreduce calls and bytes) to a report
+     * and returns a one-line summary. */
+    const char *(*report)(cJSON *root, char *buf, size_t n);
+} cli_mpi_ops;
+extern const cli_mpi_ops *cli_mpi;
+/* Run by cli_die before an MPI abort (the abort skips atexit handlers). */
+extern void (*cli_abort_cleanup)(void);
+
 /* Subcommands: each returns the process exit code. */
 int cmd_svd(int argc, char **argv);
 int cmd_compress(int argc, char **argv);

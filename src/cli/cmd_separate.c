@@ -508,6 +508,39 @@ static int64_t count_nonzero(const lr_mat *R)
 }
 
 /* ---- main ---------------------------------------------------------------- */
+/* The robust PCA options from the command line (the same on every rank). */
+static void rpca_opts_from(const sep_opts *so, bool rank_given, uint64_t seed, lr_rpca_opts *rpo)
+{
+    lr_rpca_opts_default(rpo);
+    if (so->lambda > 0) rpo->lambda = so->lambda;
+    if (so->tol > 0) rpo->tol = so->tol;
+    if (so->max_iter > 0) rpo->max_iter = so->max_iter;
+    if (rank_given) rpo->rank_max = so->ranks[0];
+    rpo->seed = seed;
+}
+
+/* MPI ranks other than 0: receive a band of the video matrix, take part in
+ * robust PCA, send the bands of L and S back.  Rank 0 does all the rest. */
+static int separate_band(cli_common *cc, const sep_opts *so, bool rank_given)
+{
+    lr_ctx *ctx = cli_ctx(cc);
+    lr_mat band, none;
+    lr_rowdist rd;
+    cli_check(cc, ctx, cli_mpi->scatter(ctx, NULL, &band, &rd));
+    lr_rpca_opts rpo;
+    rpca_opts_from(so, rank_given, cc->seed, &rpo);
+    lr_rpca *rp = NULL;
+    lr_status s = lr_rpca_compute_rows(ctx, &band, &rpo, &rd, &rp);
+    if (s != LR_ERR_NOCONV) cli_check(cc, ctx, s);
+    lr_mat L = lr_rpca_l(rp), S = lr_rpca_s(rp);
+    cli_check(cc, ctx, cli_mpi->gather(ctx, &L, &none));
+    cli_check(cc, ctx, cli_mpi->gather(ctx, &S, &none));
+    lr_rpca_destroy(rp);
+    lr_mat_free(ctx, &band);
+    lr_ctx_destroy(ctx);
+    return EXIT_OK;
+}
+
 int cmd_separate(int argc, char **argv)
 {
     cli_common cc;
@@ -601,6 +634,13 @@ int cmd_separate(int argc, char **argv)
                 "finds its own rank; one --rank value caps it)");
     if (so.svd && (so.lambda > 0 || so.tol > 0 || so.max_iter > 0))
         cli_die(&cc, EXIT_USAGE, "--lambda, --tol and --max-iter apply to --method rpca only");
+    if (cli_mpi && so.svd)
+        cli_die(&cc, EXIT_USAGE, "lowrank-mpi separate runs robust PCA (--method rpca); the "
+                "SVD background is cheap enough for lowrank separate --method svd");
+    if (cli_mpi && cli_mpi->rank) { /* a worker rank: no files, no output */
+        cc.quiet = true, cc.json = false;
+        return separate_band(&cc, &so, rank_given);
+    }
     check_outdir(&cc, so.outdir);
     struct stat vst;
     if (!strchr(so.video, '%') && stat(so.video, &vst) != 0)
@@ -689,13 +729,8 @@ int cmd_separate(int argc, char **argv)
     const char *why = lr_mask_opts_check(&mo, m, n);
     if (why) cli_die(&cc, EXIT_USAGE, "mask options: %s", why);
     lr_rpca_opts rpo;
-    lr_rpca_opts_default(&rpo);
+    rpca_opts_from(&so, rank_given, cc.seed, &rpo);
     if (!so.svd) {
-        if (so.lambda > 0) rpo.lambda = so.lambda;
-        if (so.tol > 0) rpo.tol = so.tol;
-        if (so.max_iter > 0) rpo.max_iter = so.max_iter;
-        if (rank_given) rpo.rank_max = so.ranks[0];
-        rpo.seed = cc.seed;
         if ((why = lr_rpca_opts_check(&rpo, m, n))) cli_die(&cc, EXIT_USAGE, "%s", why);
     }
 
@@ -707,11 +742,25 @@ int cmd_separate(int argc, char **argv)
     result *res = calloc((size_t)nsets, sizeof *res);
     lr_rpca *rp = NULL;
     lr_svd *svd = NULL;
-    lr_mat F = {0};
+    lr_mat F = {0}, Lall = {0}, Sall = {0};
     double t_sep;
     t0 = cli_now();
     if (!so.svd) {
-        lr_status s = lr_rpca_compute(ctx, &M, &rpo, &rp);
+        lr_status s;
+        if (cli_mpi) { /* bands out, robust PCA on all ranks, L and S back */
+            lr_mat band;
+            lr_rowdist rd;
+            cli_check(&cc, ctx, cli_mpi->scatter(ctx, &M, &band, &rd));
+            s = lr_rpca_compute_rows(ctx, &band, &rpo, &rd, &rp);
+            if (s == LR_OK || s == LR_ERR_NOCONV) {
+                lr_mat L = lr_rpca_l(rp), S = lr_rpca_s(rp);
+                cli_check(&cc, ctx, cli_mpi->gather(ctx, &L, &Lall));
+                cli_check(&cc, ctx, cli_mpi->gather(ctx, &S, &Sall));
+            }
+            lr_mat_free(ctx, &band);
+        } else {
+            s = lr_rpca_compute(ctx, &M, &rpo, &rp);
+        }
         if (s == LR_ERR_NOCONV)
             cli_info(&cc, "warning: robust PCA stopped after %d iterations at residual %.3g, "
                      "above the tolerance; the results are the last iterate (raise --max-iter "
@@ -721,8 +770,8 @@ int cmd_separate(int argc, char **argv)
         result *r = &res[0];
         snprintf(r->dir, sizeof r->dir, "%s", so.outdir);
         r->rank = lr_rpca_rank(rp);
-        r->L = lr_rpca_l(rp);
-        r->R = lr_rpca_s(rp);
+        r->L = cli_mpi ? Lall : lr_rpca_l(rp);
+        r->R = cli_mpi ? Sall : lr_rpca_s(rp);
         r->nnz_fraction = (double)lr_rpca_nnz(rp) / ((double)m * n);
         r->mask = mask;
         if (!r->L.data) cli_die(&cc, EXIT_RUNTIME, "robust PCA returned no dense L");
@@ -810,6 +859,8 @@ int cmd_separate(int argc, char **argv)
     cJSON_AddNumberToObject(tm, "figures", t_fig);
     cJSON_AddNumberToObject(tm, "total", t_total);
     cJSON_AddNumberToObject(rep, "frames_per_second", n / t_total);
+    char mpiline[256] = "";
+    if (cli_mpi) cli_mpi->report(rep, mpiline, sizeof mpiline);
     cJSON *mem = cJSON_AddObjectToObject(rep, "memory");
     cJSON_AddNumberToObject(mem, "peak_rss_bytes", (double)peak);
     cJSON_AddNumberToObject(mem, "matrix_bytes", mbytes);
@@ -834,12 +885,15 @@ int cmd_separate(int argc, char **argv)
     }
     cli_info(&cc, "%lld frames in %.2f s (%.0f frames/s); peak memory %.0f MB = %.2fx the "
              "video matrix", (long long)n, t_total, n / t_total, peak / 1e6, peak / mbytes);
+    if (cli_mpi) cli_info(&cc, "%s (peak memory above is rank 0's)", mpiline);
     cli_info(&cc, "results in %s%s: open panel-%04lld.png first, then matrix.png and the "
              "videos", so.outdir, nsets > 1 ? "/rank-*" : "", (long long)panel);
 
     free(res);
     free(mask);
     lr_mat_free(ctx, &F);
+    lr_mat_free(ctx, &Lall);
+    lr_mat_free(ctx, &Sall);
     lr_svd_destroy(svd);
     lr_rpca_destroy(rp);
     lr_truth_free(ctx, &truth);

@@ -187,9 +187,10 @@ static void prepare_outdir(const cli_common *cc, const char *dir)
 /* Writes the three results under hidden part names, then renames them all.
  * Dies (exit 1) on failure; the atexit cleanup removes the parts. */
 static void write_results(const cli_common *cc, lr_ctx *ctx, const char *dir,
-                          const lr_svd *res, lr_dtype t, char final[NFILES][PATH_MAX])
+                          const lr_svd *res, const lr_mat *Uall, lr_dtype t,
+                          char final[NFILES][PATH_MAX])
 {
-    lr_mat U = lr_svd_u(res), Vt = lr_svd_vt(res);
+    lr_mat U = Uall ? *Uall : lr_svd_u(res), Vt = lr_svd_vt(res);
     int64_t r = lr_svd_rank(res);
     for (int i = 0; i < NFILES; i++) {
         char name[128];
@@ -341,8 +342,19 @@ int cmd_svd(int argc, char **argv)
         cli_die(&cc, EXIT_USAGE, "--tol/--energy work with --method randomized or exact, "
                 "not krylov");
 
+    if (cli_mpi && (o.method != LR_SVD_RANDOMIZED || fixed_acc || o.normalizer != LR_NORM_AUTO))
+        cli_die(&cc, EXIT_USAGE, "lowrank-mpi svd runs the fixed-rank randomized SVD with the "
+                "auto normalizer; %s%s%s needs the whole matrix in one process (use lowrank svd)",
+                o.method != LR_SVD_RANDOMIZED ? "--method " : "",
+                o.method != LR_SVD_RANDOMIZED ? method_name(o.method) : "",
+                fixed_acc ? "--tol/--energy" : o.normalizer != LR_NORM_AUTO ? "--normalizer" : "");
+    /* MPI (lowrank-mpi): rank 0 checks the paths and writes the results;
+     * every rank reads its band of rows and takes part in the SVD. */
+    const int is_root = !cli_mpi || cli_mpi->rank == 0;
+    if (!is_root) cc.quiet = true, cc.json = false;
     /* The input must exist and be a readable file before anything is made. */
     struct stat st;
+    if (is_root) {
     if (stat(path, &st) != 0)
         cli_die(&cc, EXIT_USAGE, "cannot read '%s' (%s)", path, strerror(errno));
     if (S_ISDIR(st.st_mode))
@@ -352,10 +364,13 @@ int cmd_svd(int argc, char **argv)
     fclose(probe);
 
     atexit(cleanup_now);
+    cli_abort_cleanup = cleanup_now;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGHUP, on_signal);
     prepare_outdir(&cc, outdir);
+    }
+    if (cli_mpi) cli_mpi->barrier(); /* rank 0's checks passed */
 
     double t_start = cli_now();
     lr_ctx *ctx = cli_ctx(&cc);
@@ -369,7 +384,25 @@ int cmd_svd(int argc, char **argv)
     lr_mat A = {0};
     lr_csr As = {0};
     lr_status s;
-    if (sparse) {
+    lr_rowdist rd = {0};
+    if (cli_mpi && sparse) {
+        cli_die(&cc, EXIT_USAGE, "%s: lowrank-mpi svd reads .npy files; factorize a .mtx "
+                "matrix with lowrank svd", path);
+    } else if (cli_mpi) {
+        /* Every rank reads its own band of rows (one contiguous range of a
+         * C-order file, one run per column of a Fortran-order one). */
+        int64_t gm = 0, row0, rows;
+        s = lr_npy_shape(ctx, path, &gm, NULL, NULL);
+        cli_check(&cc, ctx, s);
+        cli_mpi->band(gm, &row0, &rows);
+        cli_check(&cc, ctx, lr_npy_read_rows(ctx, path, want, row0, rows, &A));
+        rd = (lr_rowdist){cli_mpi->allreduce, NULL, gm, row0};
+        double bad = lr_mat_check_finite(ctx, &A, path) != LR_OK;
+        cli_check(&cc, ctx, cli_mpi->allreduce(NULL, ctx, &bad, 1, LR_REDUCE_SUM));
+        if (bad > 0)
+            cli_die(&cc, EXIT_USAGE, "%s contains NaN or Inf values; the SVD needs finite "
+                    "numbers", path);
+    } else if (sparse) {
         /* The reader checks sizes against the available memory, indices,
          * counts and NaN/Inf. */
         cli_check(&cc, ctx, lr_mtx_read(ctx, path, want ? (lr_dtype)want : LR_F64, &As));
@@ -377,12 +410,12 @@ int cmd_svd(int argc, char **argv)
     } else {
         s = lr_npy_read(ctx, path, want, 0, &A);
         cli_check(&cc, ctx, s);
+        cli_check(&cc, ctx, lr_mat_check_finite(ctx, &A, path));
     }
     double t_read = cli_now() - t_start;
     int64_t nnz = As.nnz;
-    int64_t m = A.rows, n = A.cols, mn = m < n ? m : n;
+    int64_t m = cli_mpi ? rd.global_rows : A.rows, n = A.cols, mn = m < n ? m : n;
     lr_dtype t = A.dtype;
-    if (!sparse) cli_check(&cc, ctx, lr_mat_check_finite(ctx, &A, path));
     if (mn == 0)
         cli_die(&cc, EXIT_USAGE, "%s is empty (%lld x %lld): nothing to factorize", path,
                 (long long)m, (long long)n);
@@ -406,9 +439,10 @@ int cmd_svd(int argc, char **argv)
     /* The SVD. */
     lr_svd *res = NULL;
     double t0 = cli_now();
-    if (sparse) {
+    if (cli_mpi || sparse) {
         lr_op *op = NULL;
-        s = lr_op_csr(ctx, &As, &op);
+        s = sparse ? lr_op_csr(ctx, &As, &op) : lr_op_dense(ctx, &A, &op);
+        if (!s && cli_mpi) s = lr_op_set_allreduce(ctx, op, &rd);
         if (!s) s = lr_svd_compute(ctx, op, &o, &res);
         lr_op_destroy(op);
     } else {
@@ -427,9 +461,20 @@ int cmd_svd(int argc, char **argv)
     if (sparse) lr_csr_free(ctx, &As);
     else lr_mat_free(ctx, &A);
 
+    lr_mat Uall = {0};
+    if (cli_mpi) { /* U's bands to rank 0, which writes */
+        lr_mat Ub = lr_svd_u(res);
+        cli_check(&cc, ctx, cli_mpi->gather(ctx, &Ub, &Uall));
+        if (!is_root) {
+            lr_svd_destroy(res);
+            lr_ctx_destroy(ctx);
+            return EXIT_OK;
+        }
+    }
     char final[NFILES][PATH_MAX];
     t0 = cli_now();
-    write_results(&cc, ctx, outdir, res, t, final);
+    write_results(&cc, ctx, outdir, res, cli_mpi ? &Uall : NULL, t, final);
+    lr_mat_free(ctx, &Uall);
     double t_write = cli_now() - t0;
     cleanup.finished = 1;
 
@@ -475,8 +520,12 @@ int cmd_svd(int argc, char **argv)
             cli_info(&cc, "  explained variance:%s%s (total %.2f%% in %lld component%s)",
                      evs, r > 5 ? " ..." : "", 100 * ev_total, (long long)r, r == 1 ? "" : "s");
         }
-        cli_info(&cc, "  peak memory %s (input %s)", human_bytes(mem, sizeof mem, (double)rss),
-                 human_bytes(inb, sizeof inb, in_bytes));
+        cli_info(&cc, "  peak memory %s (input %s)%s", human_bytes(mem, sizeof mem, (double)rss),
+                 human_bytes(inb, sizeof inb, in_bytes), cli_mpi ? " on rank 0" : "");
+        if (cli_mpi) {
+            char line[256];
+            cli_info(&cc, "  %s", cli_mpi->report(NULL, line, sizeof line));
+        }
         cli_info(&cc, "  wrote %s (%lld x %lld), %s (%lld), %s (%lld x %lld)", final[F_U],
                  (long long)m, (long long)r, final[F_S], (long long)r, final[F_VT],
                  (long long)r, (long long)n);
@@ -523,6 +572,10 @@ int cmd_svd(int argc, char **argv)
         cJSON_AddNumberToObject(root, "svd_s", t_svd);
         cJSON_AddNumberToObject(root, "write_s", t_write);
         cJSON_AddNumberToObject(root, "peak_rss_bytes", (double)rss);
+        if (cli_mpi) {
+            char line[256];
+            cli_mpi->report(root, line, sizeof line);
+        }
         cJSON *files = cJSON_AddObjectToObject(root, "files");
         for (int i = 0; i < NFILES; i++)
             cJSON_AddStringToObject(files, i == F_U ? "U" : i == F_S ? "S" : "Vt", final[i]);

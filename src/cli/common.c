@@ -161,16 +161,31 @@ int64_t cli_parse_size(const cli_common *cc, const char *opt, const char *s)
         cli_die(cc, EXIT_USAGE, "%s: size '%s' is out of range (1 byte to 8 EiB)", opt, s);
     return (int64_t)b;
 }
+const cli_mpi_ops *cli_mpi = NULL;
+void (*cli_abort_cleanup)(void) = NULL;
 
 _Noreturn void cli_die(const cli_common *cc, int code, const char *fmt, ...)
 {
     bar_end();
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "%s: ", cc ? cc->prog : "lowrank");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
+    /* MPI: every rank checks the same options and data and would say the
+     * same; rank 0 speaks for bad input, any rank for a runtime failure. */
+    if (!cli_mpi || cli_mpi->rank == 0 || code != EXIT_USAGE) {
+        va_list ap;
+        va_start(ap, fmt);
+        fprintf(stderr, "%s: ", cc ? cc->prog : "lowrank");
+        if (cli_mpi && cli_mpi->rank) fprintf(stderr, "rank %d: ", cli_mpi->rank);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+        va_end(ap);
+    }
+    if (cli_mpi) {
+        if (cli_abort_cleanup) cli_abort_cleanup(); /* atexit will not run */
+        /* Bad input is found by rank 0 too (the same checks on the same
+         * data), whose abort ends this rank: let it, rather than abort from
+         * every rank at once (OpenMPI then garbles its own messages). */
+        if (cli_mpi->rank && code == EXIT_USAGE) sleep(10);
+        cli_mpi->abort(code);
+    }
     exit(code);
 }
 

@@ -90,6 +90,17 @@ lr_status lr__err(lr_ctx *ctx, lr_status s, const char *fmt, ...)
     return s;
 }
 
+lr_status lr_ctx_set_error(lr_ctx *ctx, lr_status s, const char *fmt, ...)
+{
+    if (!ctx) return s;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx->msg, sizeof ctx->msg, fmt, ap);
+    va_end(ap);
+    ctx->status = s;
+    return s;
+}
+
 lr_status lr__err_prefix(lr_ctx *ctx, lr_status s, const char *fmt, ...)
 {
     if (!ctx) return s;

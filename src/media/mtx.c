@@ -121,7 +121,7 @@ static lr_status read_body(reader *r, lr_dtype t, lr_csr *out)
     char what[600];
     snprintf(what, sizeof what, "%s: a %lld x %lld matrix with %lld entries", r->path,
              (long long)rows, (long long)cols, (long long)nnz);
-    lr_status st = lr__mem_check(ctx, need, 0, what, "use a smaller matrix");
+    lr_status st = lr_mem_check(ctx, need, 0, what);
     if (st) return st;
     /* The entry arrays grow as lines arrive (doubling, up to what the header
      * declares): a short file cannot make us allocate what it claims. */

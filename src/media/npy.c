@@ -644,12 +644,13 @@ lr_status lr_npy_read_mem(lr_ctx *ctx, const void *buf, size_t len, const char *
     return LR_OK;
 }
 
-lr_status lr_npy_read(lr_ctx *ctx, const char *path, int want, int64_t max_bytes,
-                      lr_mat *out)
+/* Opens path and parses its header: *fpo is positioned at the data, *fsize
+ * is the file size (-1 when unknown: pipes, devices). */
+static lr_status open_npy(lr_ctx *ctx, const char *path, FILE **fpo, npy_info *h,
+                          int64_t *fsize_out)
 {
-    memset(out, 0, sizeof *out);
-    lr_status s = check_want(ctx, want);
-    if (s) return s;
+    *fpo = NULL;
+    lr_status s;
     if (!path || !*path) return lr__err(ctx, LR_ERR_ARG, "npy: no file name given");
     FILE *fp = fopen(path, "rb");
     if (!fp)
@@ -666,7 +667,6 @@ lr_status lr_npy_read(lr_ctx *ctx, const char *path, int want, int64_t max_bytes
     /* The header: read the preamble, then as much as it declares. */
     unsigned char small[128], *hbuf = small;
     size_t have = 0, need = 12;
-    npy_info h;
     uint64_t total = fsize >= 0 ? (uint64_t)fsize : UINT64_MAX;
     for (;;) {
         if (need > sizeof small && hbuf == small) {
@@ -684,8 +684,8 @@ lr_status lr_npy_read(lr_ctx *ctx, const char *path, int want, int64_t max_bytes
         have += got;
         if (have < need) total = have; /* end of file reached early */
         size_t need2 = 0;
-        s = parse_header(ctx, path, hbuf, have, total, &h, &need2);
-        if (s || h.data_off) break;
+        s = parse_header(ctx, path, hbuf, have, total, h, &need2);
+        if (s || h->data_off) break;
         if (need2 <= have) { /* defensive: parse_header always asks for more */
             s = lr__err(ctx, LR_ERR_INTERNAL, "%s: header parse stalled", path);
             break;
@@ -697,6 +697,21 @@ lr_status lr_npy_read(lr_ctx *ctx, const char *path, int want, int64_t max_bytes
         fclose(fp);
         return s;
     }
+    *fpo = fp;
+    *fsize_out = fsize;
+    return LR_OK;
+}
+
+lr_status lr_npy_read(lr_ctx *ctx, const char *path, int want, int64_t max_bytes,
+                      lr_mat *out)
+{
+    memset(out, 0, sizeof *out);
+    lr_status s = check_want(ctx, want);
+    if (s) return s;
+    FILE *fp;
+    npy_info h;
+    int64_t fsize;
+    if ((s = open_npy(ctx, path, &fp, &h, &fsize))) return s;
     int64_t avail = fsize >= 0 ? fsize - (int64_t)h.data_off : -1;
     if ((s = check_and_alloc(ctx, path, &h, want, max_bytes, avail, out))) {
         fclose(fp);
@@ -713,6 +728,93 @@ lr_status lr_npy_read(lr_ctx *ctx, const char *path, int want, int64_t max_bytes
         lr__log(ctx, 1, "%s: %llu bytes after the array data were ignored", path,
                 (unsigned long long)((uint64_t)avail - h.data_bytes));
     return LR_OK;
+}
+
+lr_status lr_npy_shape(lr_ctx *ctx, const char *path, int64_t *rows, int64_t *cols,
+                       lr_dtype *dtype)
+{
+    FILE *fp;
+    npy_info h;
+    int64_t fsize;
+    lr_status s = open_npy(ctx, path, &fp, &h, &fsize);
+    if (s) return s;
+    fclose(fp);
+    int64_t avail = fsize >= 0 ? fsize - (int64_t)h.data_off : -1;
+    if (avail >= 0 && (uint64_t)avail < h.data_bytes) {
+        char sh[64];
+        shape_str(&h, sh, sizeof sh);
+        return lr__err(ctx, LR_ERR_FORMAT, "%s: data is truncated: header declares %s %s "
+                       "(%llu bytes) but only %lld bytes follow", path, sh,
+                       dtype_long(h.dtype), (unsigned long long)h.data_bytes, (long long)avail);
+    }
+    if (rows) *rows = h.rows;
+    if (cols) *cols = h.cols;
+    if (dtype) *dtype = h.dtype;
+    return LR_OK;
+}
+
+lr_status lr_npy_read_rows(lr_ctx *ctx, const char *path, int want, int64_t row0,
+                           int64_t nrows, lr_mat *out)
+{
+    memset(out, 0, sizeof *out);
+    lr_status s = check_want(ctx, want);
+    if (s) return s;
+    FILE *fp;
+    npy_info h;
+    int64_t fsize;
+    if ((s = open_npy(ctx, path, &fp, &h, &fsize))) return s;
+    int64_t avail = fsize >= 0 ? fsize - (int64_t)h.data_off : -1;
+    if (row0 < 0 || nrows < 0 || row0 + nrows > h.rows) {
+        fclose(fp);
+        return lr__err(ctx, LR_ERR_ARG, "%s: rows %lld..%lld are outside its %lld rows", path,
+                       (long long)row0, (long long)(row0 + nrows - 1), (long long)h.rows);
+    }
+    /* The band as an array of its own: check_and_alloc's size and
+     * truncation checks on the whole file first. */
+    npy_info band = h;
+    band.rows = nrows;
+    band.data_bytes = (uint64_t)nrows * (uint64_t)h.cols * lr_dtype_size(h.dtype);
+    if (avail >= 0 && (uint64_t)avail < h.data_bytes) {
+        fclose(fp);
+        char sh[64];
+        shape_str(&h, sh, sizeof sh);
+        return lr__err(ctx, LR_ERR_FORMAT, "%s: data is truncated: header declares %s %s "
+                       "(%llu bytes) but only %lld bytes follow", path, sh,
+                       dtype_long(h.dtype), (unsigned long long)h.data_bytes, (long long)avail);
+    }
+    if ((s = check_and_alloc(ctx, path, &band, want, 0, -1, out))) {
+        fclose(fp);
+        return s;
+    }
+    const size_t es = lr_dtype_size(h.dtype), eo = lr_dtype_size(out->dtype);
+    const int colmajor = h.fortran || h.rows <= 1 || h.cols <= 1;
+    npy_src src = {fp, NULL, 0, 0};
+    if (nrows == 0 || h.cols == 0) {
+        s = LR_OK;
+    } else if (!colmajor) {
+        /* C order: the band's rows are one contiguous range of the file. */
+        if (fseeko(fp, (off_t)(h.data_off + (uint64_t)row0 * h.cols * es), SEEK_SET))
+            s = lr__err(ctx, LR_ERR_IO, "%s: cannot seek (%s)", path, strerror(errno));
+        else
+            s = load_data(ctx, path, &band, &src, out);
+    } else {
+        /* Fortran order: one contiguous run of nrows elements per column. */
+        unsigned char *scratch = lr__malloc(ctx, (size_t)nrows * es, "read buffer");
+        if (!scratch) s = LR_ERR_NOMEM;
+        for (int64_t j = 0; j < h.cols && !s; j++) {
+            if (fseeko(fp, (off_t)(h.data_off + ((uint64_t)j * h.rows + row0) * es), SEEK_SET) ||
+                fread(scratch, 1, (size_t)nrows * es, fp) != (size_t)nrows * es)
+                s = lr__err(ctx, LR_ERR_IO, "%s: read error in column %lld (%s)", path,
+                            (long long)j, ferror(fp) ? strerror(errno) : "short file");
+            else
+                convert_run(scratch, h.dtype, (char *)out->data + (size_t)j * out->ld * eo,
+                            out->dtype, (size_t)nrows);
+        }
+        lr__free(ctx, scratch);
+    }
+    fclose(fp);
+    if (s) lr_mat_free(ctx, out);
+    return s;
 }
 
 /* ---- writing ---------------------------------------------------------- */

@@ -132,15 +132,19 @@ static int prefer_gram(const lr_rpca_opts *o, int64_t m, int64_t n, int64_t sv)
 /* One SVD of the operator at rank k: randomized (warm from V0 when given)
  * or, when asked or when k + p is not small against min(m, n), exact. */
 static lr_status svd_step(lr_ctx *ctx, const lr_op *op, const lr_rpca_opts *o, int64_t k,
-                          int q, uint64_t seed, const lr_mat *V0, lr_svd **out)
+                          int q, uint64_t seed, const lr_mat *V0, const lr_rowdist *d,
+                          lr_svd **out)
 {
-    int64_t m = lr_op_rows(op), n = lr_op_cols(op), mn = LR_MIN(m, n);
+    int64_t m = d ? d->global_rows : lr_op_rows(op), n = lr_op_cols(op), mn = LR_MIN(m, n);
     lr_svd_opts so;
     lr_svd_opts_default(&so);
     so.oversample = o->oversample;
     so.power_iters = q;
     so.seed = seed;
-    if (o->svt == LR_RPCA_SVT_EXACT || 2 * (k + o->oversample) > mn) {
+    if (d) /* distributed: no exact SVD; with k + p >= min(m, n) the sketch
+              spans the whole row or column space and the result is exact */
+        k = LR_MIN(k, mn);
+    else if (o->svt == LR_RPCA_SVT_EXACT || 2 * (k + o->oversample) > mn) {
         so.method = LR_SVD_EXACT;
         so.k = mn;
         return lr_svd_compute(ctx, op, &so, out);
@@ -194,10 +198,33 @@ static lr_status buf_alloc(lr_ctx *ctx, lr_dtype t, int64_t m, int64_t n, const 
                            lr_mat *out)
 {
     memset(out, 0, sizeof *out);
-    void *p = lr__malloc(ctx, lr__bytes(m, n, lr_dtype_size(t)), what);
+    size_t es = lr_dtype_size(t), b = lr__bytes(m, n, es);
+    void *p = lr__malloc(ctx, b ? b : es, what); /* an empty band still gets a buffer */
     if (!p) return LR_ERR_NOMEM;
     *out = (lr_mat){t, m, n, m > 0 ? m : 1, p};
     return LR_OK;
+}
+
+/* Sums the upper triangle of the n x n matrix G over the processes of d
+ * (packed into buf, n (n + 1) / 2 doubles: parts is big enough). */
+static lr_status reduce_upper(lr_ctx *ctx, const lr_rowdist *d, double *G, int64_t n, double *buf)
+{
+    int64_t k = 0;
+    for (int64_t j = 0; j < n; j++)
+        for (int64_t i = 0; i <= j; i++) buf[k++] = G[i + j * n];
+    lr_status st = d->allreduce(d->user, ctx, buf, k, LR_REDUCE_SUM);
+    if (st) return st;
+    k = 0;
+    for (int64_t j = 0; j < n; j++)
+        for (int64_t i = 0; i <= j; i++) G[i + j * n] = buf[k++];
+    return LR_OK;
+}
+
+/* Sum (or max) of a few doubles over the processes; nothing alone. */
+static lr_status reduce(lr_ctx *ctx, const lr_rowdist *d, double *buf, int64_t n,
+                        lr_reduce_op how)
+{
+    return d ? d->allreduce(d->user, ctx, buf, n, how) : LR_OK;
 }
 
 /* Workspace of the GRAM route, allocated at its first use. */
@@ -243,12 +270,19 @@ static lr_status gram_init(lr_ctx *ctx, gram_ws *g, lr_dtype t, int64_t m, int64
  * into s[], basis V_s (n x svp) and W = diag(1 - 1/(mu sigma)) V_s^T into
  * the workspace, U grown to m x svp.  Returns svp through *svp. */
 static lr_status gram_step(lr_ctx *ctx, gram_ws *g, const lr_mat *T, double mu, int64_t cap,
-                           int nth, double *s, int64_t *svp_out)
+                           int nth, const lr_rowdist *d, double *s, int64_t *svp_out)
 {
     const int64_t m = T->rows, n = T->cols;
-    (T->dtype == LR_F32 ? rpca__gram_f32 : rpca__gram_f64)(T->data, m, n, T->ld, g->rows,
-                                                           g->ngroups, nth, g->parts, g->conv,
-                                                           g->G);
+    if (m > 0)
+        (T->dtype == LR_F32 ? rpca__gram_f32 : rpca__gram_f64)(T->data, m, n, T->ld, g->rows,
+                                                               g->ngroups, nth, g->parts,
+                                                               g->conv, g->G);
+    else
+        memset(g->G, 0, lr__bytes(n, n, 8));
+    if (d) { /* G = sum of the bands' Grams: the upper triangle, packed */
+        lr_status st = reduce_upper(ctx, d, g->G, n, g->parts);
+        if (st) return st;
+    }
     /* Single-threaded: the same bits whatever the thread settings (threads
      * barely help dsyevd at n ~ 800: 0.11 s either way). */
     const int blas = rpca__blas_single();
@@ -288,14 +322,10 @@ static lr_status gram_step(lr_ctx *ctx, gram_ws *g, const lr_mat *T, double mu, 
     return LR_OK;
 }
 
-lr_status lr_rpca_compute(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts,
-                          lr_rpca **out)
-{
-    return rpca__compute(ctx, M, opts, NULL, out);
-}
-
-lr_status rpca__compute(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts,
-                        const lr_mat *U0, lr_rpca **out)
+/* The whole algorithm; d == NULL: one process holds all of M, otherwise M
+ * is this process's band of rows (rpca.h, lr_rpca_compute_rows). */
+static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts,
+                          const lr_rowdist *d, const lr_mat *U0, lr_rpca **out)
 {
     lr_status st;
     if (!out) return lr__err(ctx, LR_ERR_ARG, "rpca: out is NULL");
@@ -304,17 +334,22 @@ lr_status rpca__compute(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts,
     lr_rpca_opts defo;
     if (!opts) lr_rpca_opts_default(&defo), opts = &defo;
     const lr_rpca_opts *o = opts;
-    const int64_t m = M->rows, n = M->cols, mn = LR_MIN(m, n);
-    const char *why = lr_rpca_opts_check(o, m, n);
+    /* m: rows of this band (all of M alone); mg: rows of the whole matrix,
+     * which every global choice (lambda, ranks, GRAM or not) is made on. */
+    const int64_t m = M->rows, n = M->cols, mg = d ? d->global_rows : m, mn = LR_MIN(mg, n);
+    const char *why = lr_rpca_opts_check(o, mg, n);
     if (why) return lr__err(ctx, LR_ERR_ARG, "rpca: %s", why);
-    if (m > LR_LAPACK_MAX || n > LR_LAPACK_MAX)
+    if (d && o->svt == LR_RPCA_SVT_EXACT)
+        return lr__err(ctx, LR_ERR_ARG, "rpca: the exact SVT needs the whole matrix in one "
+                       "process; use AUTO, PARTIAL or GRAM with a distributed matrix");
+    if (mg > LR_LAPACK_MAX || n > LR_LAPACK_MAX)
         return lr__err(ctx, LR_ERR_ARG, "rpca: a %lld x %lld matrix exceeds the 32-bit sizes "
-                       "BLAS and LAPACK accept", (long long)m, (long long)n);
+                       "BLAS and LAPACK accept", (long long)mg, (long long)n);
     const lr_dtype t = M->dtype;
     const size_t es = lr_dtype_size(t);
     const int f32 = t == LR_F32;
     const int nth = lr__threads(ctx);
-    const double lam = o->lambda > 0 ? o->lambda : 1.0 / sqrt((double)LR_MAX(m, n));
+    const double lam = o->lambda > 0 ? o->lambda : 1.0 / sqrt((double)LR_MAX(mg, n));
     const double tol = o->tol > 0 ? o->tol : f32 ? LR_RPCA_TOL_F32 : LR_RPCA_TOL_F64;
     const int64_t cap = o->rank_max > 0 ? LR_MIN(o->rank_max, mn) : mn;
     const int64_t tile_r = o->panel_rows;
@@ -367,8 +402,14 @@ lr_status rpca__compute(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts,
     double frob2, maxabs;
     if (!(colsum = lr__malloc(ctx, (size_t)n * sizeof(double), "rpca column sums")))
         return LR_ERR_NOMEM;
-    (f32 ? rpca__scan_f32 : rpca__scan_f64)(M->data, m, n, M->ld, nth, colsum, &frob2, &maxabs);
+    frob2 = maxabs = 0;
+    if (m > 0)
+        (f32 ? rpca__scan_f32 : rpca__scan_f64)(M->data, m, n, M->ld, nth, colsum, &frob2,
+                                                &maxabs);
     lr__free(ctx, colsum), colsum = NULL;
+    if ((st = reduce(ctx, d, &frob2, 1, LR_REDUCE_SUM)) ||
+        (st = reduce(ctx, d, &maxabs, 1, LR_REDUCE_MAX)))
+        return st;
     if (!isfinite(frob2) || !isfinite(maxabs)) {
         st = lr_mat_check_finite(ctx, M, "rpca input");
         if (st) return st;
@@ -413,19 +454,19 @@ lr_status rpca__compute(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts,
     /* ||M||_2 from a cold randomized SVD of M with q = 4 (a clustered top of
      * the spectrum needs it: a lower bound, within ~1% on the tests), kept
      * as the SVD of T_0 = c M. */
-    if ((st = lr_op_dense(ctx, M, &opM))) goto fail;
+    if ((st = lr_op_dense(ctx, M, &opM)) || (st = lr_op_set_allreduce(ctx, opM, d))) goto fail;
     int64_t sv = LR_MIN(o->rank_init, cap);
-    if (U0 && U0->data && U0->rows == m && U0->cols > 0 && U0->dtype == t) {
+    if (U0 && U0->data && U0->rows == m && U0->cols > 0 && U0->dtype == t && !d) {
         /* Warm start from a carried left basis (streaming): V0 = M^T U0 spans
          * the right singular subspace that goes with it, so q = power_iters + 1
          * passes replace the cold start's 4. */
         lr_mat V0 = {0}, Ub = lr_mat_block(U0, 0, 0, m, LR_MIN(U0->cols, sv + o->oversample));
         if ((st = buf_alloc(ctx, t, n, Ub.cols, "rpca warm basis", &V0))) goto fail;
         st = k_dense_apply(ctx, M, 0, 1, &Ub, &V0);
-        if (!st) st = svd_step(ctx, opM, o, sv, o->power_iters + 1, o->seed, &V0, &cur);
+        if (!st) st = svd_step(ctx, opM, o, sv, o->power_iters + 1, o->seed, &V0, d, &cur);
         lr_mat_free(ctx, &V0);
         if (st) goto fail;
-    } else if ((st = svd_step(ctx, opM, o, sv, LR_MAX(o->power_iters, 4), o->seed, NULL,
+    } else if ((st = svd_step(ctx, opM, o, sv, LR_MAX(o->power_iters, 4), o->seed, NULL, d,
                               &cur))) {
         goto fail;
     }
@@ -442,14 +483,14 @@ lr_status rpca__compute(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts,
                    .lam = lam, .scratch = scratch, .scratch_per_thread = spt, .part = part,
                    .cnt = cnt, .nthreads = nth};
     (f32 ? rpca__init_f32 : rpca__init_f64)(&p, 1.0 / J, scale);
-    if ((st = lr_op_dense(ctx, &T, &opT))) goto fail;
+    if ((st = lr_op_dense(ctx, &T, &opT)) || (st = lr_op_set_allreduce(ctx, opT, d))) goto fail;
 
     int it, gram = 0;
     int64_t svp = 0, svp_prev = 0;
     r->status = LR_ERR_NOCONV;
     for (it = 0; it < o->max_iter; it++) {
         int was_gram = gram;
-        gram = prefer_gram(o, m, n, sv);
+        gram = prefer_gram(o, mg, n, sv);
         if (!gram) {
             /* Warm basis: the previous SVD's V, or the Gram eigenvectors. */
             lr_mat Vw = {0};
@@ -457,7 +498,7 @@ lr_status rpca__compute(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts,
             else if (cur) Vw = lr_svd_v(cur);
             if (it > 0) {
                 if ((st = svd_step(ctx, opT, o, sv, o->power_iters,
-                                   o->seed + (uint64_t)r->svd_calls, &Vw, &nw)))
+                                   o->seed + (uint64_t)r->svd_calls, &Vw, d, &nw)))
                     goto fail;
                 r->svd_calls++;
                 lr_svd_destroy(cur), cur = nw, nw = NULL;
@@ -473,13 +514,13 @@ lr_status rpca__compute(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts,
                 while (svp < rc && scale * s[svp] > 1.0 / mu) svp++;
                 if (svp < rc || rc >= cap) break;
                 sv = LR_MIN(cap, rc + LR_MAX(5, rc / 2));
-                if (prefer_gram(o, m, n, sv)) {
+                if (prefer_gram(o, mg, n, sv)) {
                     gram = 1;
                     break;
                 }
                 lr_mat Vc = lr_svd_v(cur);
                 if ((st = svd_step(ctx, opT, o, sv, o->power_iters,
-                                   o->seed + (uint64_t)r->svd_calls, &Vc, &nw)))
+                                   o->seed + (uint64_t)r->svd_calls, &Vc, d, &nw)))
                     goto fail;
                 r->svd_calls++;
                 lr_svd_destroy(cur), cur = nw, nw = NULL;
@@ -488,7 +529,7 @@ lr_status rpca__compute(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts,
         }
         if (gram) {
             if ((st = gram_init(ctx, &gw, t, m, n, nth))) goto fail;
-            if ((st = gram_step(ctx, &gw, &T, mu, cap, nth, sg, &svp))) goto fail;
+            if ((st = gram_step(ctx, &gw, &T, mu, cap, nth, d, sg, &svp))) goto fail;
             r->gram_calls++, r->svd_calls++;
             lr_svd_destroy(cur), cur = NULL;
             for (int64_t i = 0; i < svp; i++) wvec[i] = sg[i] - 1.0 / mu;
@@ -522,10 +563,12 @@ lr_status rpca__compute(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts,
         p.r = svp;
         p.mu = mu, p.mu_next = LR_MIN(mu * o->rho, mu_max);
         int64_t nnz;
-        double z2 = (f32 ? rpca__pass_f32 : rpca__pass_f64)(&p, &nnz);
-        double res = sqrt(z2) / normM;
+        double zn[2] = {0, 0};
+        if (m > 0) zn[0] = (f32 ? rpca__pass_f32 : rpca__pass_f64)(&p, &nnz), zn[1] = (double)nnz;
+        if ((st = reduce(ctx, d, zn, 2, LR_REDUCE_SUM))) goto fail;
+        double res = sqrt(zn[0]) / normM;
         r->hist[it] = res;
-        r->nnz = nnz;
+        r->nnz = (int64_t)zn[1];
         mu = p.mu_next;
         if ((st = lr__progress(ctx, "rpca", (double)(it + 1) / o->max_iter,
                                "iter %d residual %.3g rank %lld%s", it + 1, res, (long long)svp,
@@ -551,7 +594,10 @@ lr_status rpca__compute(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts,
     /* S into T's buffer, L into Y's (or drop Y).  The GRAM route's U = T V
      * was stored by the last pass: L = U W again, from it. */
     if (p.lmode == RPCA_L_TVW) p.lmode = RPCA_L_UW, p.tile_r = tile_r, p.tile_c = RPCA_TILE_C;
-    (f32 ? rpca__final_f32 : rpca__final_f64)(&p, o->keep_l, &r->nnz);
+    double nz = 0;
+    if (m > 0) (f32 ? rpca__final_f32 : rpca__final_f64)(&p, o->keep_l, &r->nnz), nz = (double)r->nnz;
+    if ((st = reduce(ctx, d, &nz, 1, LR_REDUCE_SUM))) goto fail;
+    r->nnz = (int64_t)nz;
     take_buf(&r->S, &T);
     if (o->keep_l) take_buf(&r->L, &Y);
     else lr_mat_free(ctx, &Y);
@@ -612,6 +658,31 @@ fail:
     lr__free(ctx, W);
     lr_rpca_destroy(r);
     return st;
+}
+
+/* Single process, warm from a carried left basis U0 (streaming). */
+lr_status rpca__compute(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts,
+                        const lr_mat *U0, lr_rpca **out)
+{
+    return rpca_run(ctx, M, opts, NULL, U0, out);
+}
+
+lr_status lr_rpca_compute(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts,
+                          lr_rpca **out)
+{
+    return rpca_run(ctx, M, opts, NULL, NULL, out);
+}
+
+lr_status lr_rpca_compute_rows(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts,
+                               const lr_rowdist *d, lr_rpca **out)
+{
+    if (out) *out = NULL;
+    if (!d || !d->allreduce) return rpca_run(ctx, M, opts, NULL, NULL, out);
+    if (!M || d->row0 < 0 || M->rows < 0 || d->row0 + M->rows > d->global_rows)
+        return lr__err(ctx, LR_ERR_ARG, "rpca: a band of %lld rows at row %lld does not fit a "
+                       "%lld-row matrix", M ? (long long)M->rows : 0LL, (long long)d->row0,
+                       (long long)d->global_rows);
+    return rpca_run(ctx, M, opts, d, NULL, out);
 }
 
 /* ---- accessors ----------------------------------------------------------- */

@@ -62,7 +62,7 @@ lr_status svd_exact(lr_ctx *ctx, const lr_op *A, const lr_svd_opts *o, lr_svd *r
     }
     res->s = s, s = NULL;
     /* Same sign convention as the randomized methods. */
-    if (res->U.data) svd_fix_signs(res);
+    if (res->U.data && (st = svd_fix_signs(ctx, res, NULL))) goto out;
     if ((o->tol > 0 || o->energy > 0) && o->max_rank > 0 && k == o->max_rank &&
         lr_svd_error_estimate(res) > (o->tol > 0 ? o->tol : 1e300))
         st = lr__err(ctx, LR_ERR_NOCONV, "max_rank %lld reached before the tolerance",

@@ -51,7 +51,7 @@ out:
 
 /* Cholesky-QR2 of Y (in place) with R = R2 R1; returns 1 when Y is too
  * ill-conditioned for it (then Y is left unchanged). */
-static lr_status cholqr2(lr_ctx *ctx, lr_mat *Y, double *R, int *bad)
+static lr_status cholqr2(lr_ctx *ctx, const lr_op *op, lr_mat *Y, double *R, int *bad)
 {
     int64_t l = Y->cols;
     double *G = lr__malloc(ctx, lr__bytes(l, l, 8), "Cholesky-QR");
@@ -59,7 +59,8 @@ static lr_status cholqr2(lr_ctx *ctx, lr_mat *Y, double *R, int *bad)
     lr_status st = LR_ERR_NOMEM;
     *bad = 0;
     if (!G || !G2) goto out;
-    if ((st = k_gram(ctx, Y, G))) goto out;
+    if ((st = k_gram(ctx, Y, G)) || (st = op_allreduce(ctx, op, G, l * l, LR_REDUCE_SUM)))
+        goto out;
     int info = k_dchol(l, G, l);
     double dmin = INFINITY, dmax = 0;
     for (int64_t i = 0; i < l && !info; i++) {
@@ -74,7 +75,8 @@ static lr_status cholqr2(lr_ctx *ctx, lr_mat *Y, double *R, int *bad)
     for (int64_t j = 0; j < l; j++)
         for (int64_t i = j + 1; i < l; i++) G[i + j * l] = 0;
     if ((st = k_trsm_right(ctx, Y, G, l))) goto out;
-    if ((st = k_gram(ctx, Y, G2))) goto out;
+    if ((st = k_gram(ctx, Y, G2)) || (st = op_allreduce(ctx, op, G2, l * l, LR_REDUCE_SUM)))
+        goto out;
     if (k_dchol(l, G2, l)) {
         *bad = 1; /* cannot happen after a good first pass; be safe */
         st = LR_ERR_INTERNAL;
@@ -98,6 +100,41 @@ out:
     return st;
 }
 
+/* Orthonormalization of a row-distributed Y (where Householder QR would need
+ * the whole of Y) when Cholesky-QR breaks down: SVQB (Stathopoulos & Wu
+ * 2002) twice: G = Y^T Y summed over the bands, G = E diag(d) E^T, Y <- Y E
+ * diag(d)^{-1/2}; directions with d below 1e-24 max(d) (rank deficiency of
+ * Y) become zero columns, which the final small SVD turns into zero
+ * singular values. */
+static lr_status svqb_dist(lr_ctx *ctx, const lr_op *op, lr_mat *Y)
+{
+    int64_t l = Y->cols;
+    double *G = lr__malloc(ctx, lr__bytes(l, l, 8), "SVQB");
+    double *E = lr__malloc(ctx, lr__bytes(l, l, 8), "SVQB");
+    double *ET = lr__malloc(ctx, lr__bytes(l, l, 8), "SVQB");
+    double *d = lr__malloc(ctx, (size_t)l * 8 + 8, "SVQB");
+    lr_mat T = {0};
+    lr_status st = LR_ERR_NOMEM;
+    if (!G || !E || !ET || !d) goto out;
+    if ((st = lr_mat_alloc(ctx, Y->dtype, Y->rows, l, &T))) goto out;
+    for (int round = 0; round < 2; round++) {
+        if ((st = k_gram(ctx, Y, G)) || (st = op_allreduce(ctx, op, G, l * l, LR_REDUCE_SUM)))
+            goto out;
+        if ((st = k_dsvd(ctx, l, l, G, l, d, E, l, ET, l))) goto out;
+        for (int64_t j = 0; j < l; j++) {
+            double f = d[j] > d[0] * 1e-24 && d[j] > 0 ? 1.0 / sqrt(d[j]) : 0.0;
+            for (int64_t i = 0; i < l; i++) E[i + j * l] *= f;
+        }
+        if ((st = k_mul_small(ctx, Y, E, l, l, 0.0, &T)) || (st = lr_mat_copy(ctx, &T, Y)))
+            goto out;
+    }
+    st = LR_OK;
+out:
+    lr_mat_free(ctx, &T);
+    lr__free(ctx, G), lr__free(ctx, E), lr__free(ctx, ET), lr__free(ctx, d);
+    return st;
+}
+
 static lr_status orth(lr_ctx *ctx, lr_normalizer nz, lr_mat *Y)
 {
     if (nz == LR_NORM_LU) return k_orth_lu(ctx, Y);
@@ -109,7 +146,7 @@ lr_status svd_randomized(lr_ctx *ctx, const lr_bop *b, const lr_svd_opts *o,
                          const lr_mat *V0, lr_svd *res)
 {
     int64_t R = bop_rows(b), C = bop_cols(b);
-    int64_t l = LR_MIN(o->k + o->oversample, LR_MIN(R, C));
+    int64_t l = LR_MIN(o->k + o->oversample, LR_MIN(bop_global_rows(b), C));
     lr_dtype t = b->op->dtype;
     int q = o->power_iters;
     lr_mat Z = {0}, Y = {0}, W = {0};
@@ -145,7 +182,7 @@ lr_status svd_randomized(lr_ctx *ctx, const lr_bop *b, const lr_svd_opts *o,
             if (it < q && (st = rotate_from_w(ctx, &W, &Z, 1))) goto out;
         }
         int bad;
-        if ((st = cholqr2(ctx, &Y, Rm, &bad))) goto out;
+        if ((st = cholqr2(ctx, b->op, &Y, Rm, &bad))) goto out;
         if (!bad) {
             /* B^T Q = W R^{-1}: solve in double. */
             mat_to_double(&W, Wt);
@@ -156,7 +193,8 @@ lr_status svd_randomized(lr_ctx *ctx, const lr_bop *b, const lr_svd_opts *o,
                     Wt[i + j * C] = acc / Rm[j + j * l];
                 }
         } else {
-            if ((st = k_orth_qr(ctx, &Y))) goto out;
+            if ((st = op_is_dist(b->op) ? svqb_dist(ctx, b->op, &Y) : k_orth_qr(ctx, &Y)))
+                goto out;
             if ((st = bop_apply(ctx, b, 1, &Y, &W))) goto out;
             mat_to_double(&W, Wt);
         }

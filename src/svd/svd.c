@@ -112,9 +112,17 @@ void double_to_mat(const double *D, lr_mat *X)
 }
 
 /* Sign convention: the largest-magnitude entry of each left vector is
- * positive (first one on ties). */
-void svd_fix_signs(lr_svd *r)
+ * positive (first one on ties).  For a row-distributed operator the entry is
+ * found over all bands: the largest magnitude (MAX), then among the bands
+ * holding it the smallest global row with its sign packed in the low bit of
+ * the key -2 row + (entry >= 0) (MAX again). */
+lr_status svd_fix_signs(lr_ctx *ctx, lr_svd *r, const lr_op *op)
 {
+    double *key = NULL;
+    int dist = op && op_is_dist(op);
+    if (dist && !(key = lr__malloc(ctx, (size_t)(2 * r->r + 1) * sizeof(double), "signs")))
+        return LR_ERR_NOMEM;
+    double *big = key ? key + r->r : NULL;
     for (int64_t i = 0; i < r->r; i++) {
         int64_t best = 0;
         double bv = -1;
@@ -122,13 +130,41 @@ void svd_fix_signs(lr_svd *r)
             double v = fabs(lr_mat_get(&r->U, j, i));
             if (v > bv) bv = v, best = j;
         }
-        if (lr_mat_get(&r->U, best, i) >= 0) continue;
+        if (dist) {
+            big[i] = bv;
+            key[i] = best;
+            continue;
+        }
+        if (lr_mat_get(&r->U, best, i) < 0) {
+            for (int64_t j = 0; j < r->m; j++) lr_mat_set(&r->U, j, i, -lr_mat_get(&r->U, j, i));
+            if (r->Vt.data)
+                for (int64_t j = 0; j < r->n; j++) lr_mat_set(&r->Vt, i, j, -lr_mat_get(&r->Vt, i, j));
+            if (r->V.data && i < r->V.cols)
+                for (int64_t j = 0; j < r->n; j++) lr_mat_set(&r->V, j, i, -lr_mat_get(&r->V, j, i));
+        }
+    }
+    if (!dist) return LR_OK;
+    lr_status st = op_allreduce(ctx, op, big, r->r, LR_REDUCE_MAX);
+    if (st) goto out;
+    for (int64_t i = 0; i < r->r; i++) {
+        int64_t best = (int64_t)key[i];
+        double v = r->m > 0 ? lr_mat_get(&r->U, best, i) : 0;
+        key[i] = r->m > 0 && fabs(v) == big[i] ? -2.0 * (double)(op->dist.row0 + best) + (v >= 0)
+                                               : -1e300;
+    }
+    if ((st = op_allreduce(ctx, op, key, r->r, LR_REDUCE_MAX))) goto out;
+    for (int64_t i = 0; i < r->r; i++) {
+        double sgn = key[i] - 2.0 * floor(key[i] / 2.0); /* 1: positive already */
+        if (sgn > 0.5) continue;
         for (int64_t j = 0; j < r->m; j++) lr_mat_set(&r->U, j, i, -lr_mat_get(&r->U, j, i));
         if (r->Vt.data)
             for (int64_t j = 0; j < r->n; j++) lr_mat_set(&r->Vt, i, j, -lr_mat_get(&r->Vt, i, j));
         if (r->V.data && i < r->V.cols)
             for (int64_t j = 0; j < r->n; j++) lr_mat_set(&r->V, j, i, -lr_mat_get(&r->V, j, i));
     }
+out:
+    lr__free(ctx, key);
+    return st;
 }
 
 lr_status svd_finish(lr_ctx *ctx, const lr_bop *b, const lr_mat *Q, double *Wt,
@@ -190,8 +226,8 @@ lr_status svd_finish(lr_ctx *ctx, const lr_bop *b, const lr_mat *Q, double *Wt,
         }
         res->V = QV, QV = (lr_mat){0};
     }
-    if (res->U.data) svd_fix_signs(res);
-    st = LR_OK;
+    /* With want_u off the signs stay as they come (single process too). */
+    st = res->U.data ? svd_fix_signs(ctx, res, b->op) : LR_OK;
 out:
     lr_mat_free(ctx, &QV);
     lr__free(ctx, s);
@@ -296,14 +332,20 @@ static lr_status compute(lr_ctx *ctx, const lr_op *A, const lr_svd_opts *o,
 {
     *out = NULL;
     if (!A || !o) return lr__err(ctx, LR_ERR_ARG, "svd: operator or options missing");
-    const char *why = lr_svd_opts_check(o, A->rows, A->cols);
+    const int64_t gm = op_global_rows(A);
+    const char *why = lr_svd_opts_check(o, gm, A->cols);
     if (why) return lr__err(ctx, LR_ERR_ARG, "%s", why);
-    if (A->rows > LR_LAPACK_MAX || A->cols > LR_LAPACK_MAX)
+    if (gm > LR_LAPACK_MAX || A->cols > LR_LAPACK_MAX)
         return lr__err(ctx, LR_ERR_ARG, "a %lld x %lld matrix exceeds the 32-bit sizes BLAS "
-                       "and LAPACK accept", (long long)A->rows, (long long)A->cols);
+                       "and LAPACK accept", (long long)gm, (long long)A->cols);
     if (V0 && (V0->rows != A->cols || V0->dtype != A->dtype))
         return lr__err(ctx, LR_ERR_ARG, "warm start basis must be %lld x c with the "
                        "operator's element type", (long long)A->cols);
+    if (op_is_dist(A) && (o->method != LR_SVD_RANDOMIZED || o->tol > 0 || o->energy > 0 ||
+                          o->normalizer != LR_NORM_AUTO))
+        return lr__err(ctx, LR_ERR_ARG, "a row-distributed matrix supports the fixed-rank "
+                       "randomized SVD with the auto normalizer (the other "
+                       "methods need the whole matrix in one process)");
     lr_status ms = plan_memory(ctx, A, o, V0 != NULL);
     if (ms) return ms;
     lr_svd *res = svd_new(ctx, A->dtype, A->rows, A->cols);
@@ -314,7 +356,8 @@ static lr_status compute(lr_ctx *ctx, const lr_op *A, const lr_svd_opts *o,
     int blas_saved = openblas_get_num_threads();
     k_blas_threads(1);
     /* Work on the tall orientation: the fused pass splits the long side. */
-    lr_bop b = {A, A->rows < A->cols && !V0, &res->passes};
+    /* A distributed operator stays as it is: its bands are rows. */
+    lr_bop b = {A, A->rows < A->cols && !V0 && !op_is_dist(A), &res->passes};
     int fixed_acc = o->tol > 0 || o->energy > 0;
     lr_status st;
     if (o->method == LR_SVD_EXACT) st = svd_exact(ctx, A, o, res);

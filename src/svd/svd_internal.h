@@ -14,11 +14,26 @@ struct lr_op {
     double frob2;       /* < 0: unknown */
     lr_allocator alloc; /* the creating context's (destroy has none) */
     void (*release)(void *user); /* called by lr_op_destroy when set */
+    lr_rowdist dist;    /* dist.allreduce != NULL: a band of a row-distributed
+                           matrix (svd.h) */
 };
 
 /* Makes lr_op_destroy call release(user): for operators (sparse) that own
  * what their user pointer holds. */
 void op_set_release(lr_op *op, void (*release)(void *user));
+
+
+/* Global row count of op (rows of the band's whole matrix). */
+int64_t op_global_rows(const lr_op *op);
+static inline int op_is_dist(const lr_op *op) { return op->dist.allreduce != NULL; }
+/* Reduces buf (n doubles) over the processes sharing op; a no-op for a
+ * single-process operator. */
+lr_status op_allreduce(lr_ctx *ctx, const lr_op *op, double *buf, int64_t n,
+                       lr_reduce_op how);
+/* Sums X (dtype matrix, any ld) over the processes, with `extra` doubles
+ * appended to the same message (may be NULL / 0). */
+lr_status op_allreduce_mat(lr_ctx *ctx, const lr_op *op, lr_mat *X, double *extra,
+                           int64_t nextra);
 
 struct lr_svd {
     lr_ctx own;         /* allocator that owns the buffers below */
@@ -40,6 +55,11 @@ typedef struct {
 
 int64_t bop_rows(const lr_bop *b);
 int64_t bop_cols(const lr_bop *b);
+/* Rows of B over all processes (a distributed op is never transposed). */
+static inline int64_t bop_global_rows(const lr_bop *b)
+{
+    return b->t ? b->op->cols : op_global_rows(b->op);
+}
 /* Y = B X (trans 0) or B^T X (trans 1); counts a pass. */
 lr_status bop_apply(lr_ctx *ctx, const lr_bop *b, int trans, const lr_mat *X,
                     lr_mat *Y);
@@ -60,7 +80,7 @@ lr_status svd_finish(lr_ctx *ctx, const lr_bop *b, const lr_mat *Q, double *Wt,
 
 /* Makes the largest-magnitude entry of each column of U positive, flipping
  * the matching row of Vt and column of V. */
-void svd_fix_signs(lr_svd *r);
+lr_status svd_fix_signs(lr_ctx *ctx, lr_svd *r, const lr_op *op);
 
 lr_status svd_exact(lr_ctx *ctx, const lr_op *A, const lr_svd_opts *o, lr_svd *res);
 lr_status svd_randomized(lr_ctx *ctx, const lr_bop *b, const lr_svd_opts *o,
