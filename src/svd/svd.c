@@ -259,8 +259,15 @@ static double kernel_bytes(int nt, double R, double C, double w, double e)
     double P = floor(512.0 * 1024 / ((C > 1 ? C : 1) * e));
     P = P < chunk ? P : chunk;
     P = P > 6 ? P : 6;
-    return e * (nch + 1) * C * lp + nt * e * P * (C + lp) + 8 * nch * (1 + w * w) +
-           8 * nt * chunk * w;
+    double bcast = e * (nch + 1) * C * lp + nt * e * P * (C + lp) + 8 * nch * (1 + w * w) +
+                   8 * nt * chunk * w;
+    /* The row-vectorized fused kernel (kernel_dense.c) when it applies:
+     * per thread the lane sums (C x w vectors of 64 bytes), a panel of at
+     * most 1.75 MiB (or K_RV_ROWS rows) and its product. */
+    double rows = 3 * vl, Prv = ceil(chunk / rows) * rows;
+    double rv = e * (nch + 1) * C * lp + 8 * nch +
+                nt * (C * w * 64 + fmax(1792.0 * 1024, rows * C * e) + Prv * w * e);
+    return bcast > rv ? bcast : rv;
 }
 
 double lr__svd_work_bytes(const lr_ctx *ctx, int64_t rows, int64_t cols, lr_dtype t,
