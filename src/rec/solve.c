@@ -11,14 +11,12 @@
 /* GCC vector extensions; the helpers are inlined into the target clones. */
 #pragma GCC diagnostic ignored "-Wpsabi"
 typedef double v4d __attribute__((vector_size(32)));
-static inline v4d ld4(const double *p)
-{
-    v4d v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-static inline void st4(double *p, v4d v) { memcpy(p, &v, sizeof v); }
-static inline double hsum(v4d v) { return (v[0] + v[1]) + (v[2] + v[3]); }
+/* Macros rather than functions: no vector crosses a call boundary, so the
+ * baseline clone and clang (which refuses AVX-sized vector arguments without
+ * AVX enabled) compile them too. */
+#define ld4(p) __extension__({ v4d v_; memcpy(&v_, (p), sizeof v_); v_; })
+#define st4(p, v) __extension__({ v4d w_ = (v); memcpy((p), &w_, sizeof w_); })
+#define hsum(v) __extension__({ v4d h_ = (v); (h_[0] + h_[1]) + (h_[2] + h_[3]); })
 
 /* sum_{p<n} x[p] y[p]: four-lane partial sums, then the tail; the order is
  * fixed, so the result is the same on every thread and machine clone. */
