@@ -264,9 +264,11 @@ static double kernel_bytes(int nt, double R, double C, double w, double e)
     /* The row-vectorized fused kernel (kernel_dense.c) when it applies:
      * per thread the lane sums (C x w vectors of 64 bytes), a panel of at
      * most 1.75 MiB (or K_RV_ROWS rows) and its product. */
-    double rows = 3 * vl, Prv = ceil(chunk / rows) * rows;
-    double rv = e * (nch + 1) * C * lp + 8 * nch +
-                nt * (C * w * 64 + fmax(1792.0 * 1024, rows * C * e) + Prv * w * e);
+    if (lp == w || C * w * 64 > 1.25 * 1024 * 1024) return bcast;
+    double rows = 3 * vl;
+    double Prv = floor((1792.0 * 1024 - C * w * 64) / ((C > 1 ? C : 1) * e) / rows) * rows;
+    Prv = fmax(rows, fmin(Prv, ceil(chunk / rows) * rows));
+    double rv = e * (nch + 1) * C * lp + 8 * nch + nt * (C * w * 64 + Prv * (C + w) * e);
     return bcast > rv ? bcast : rv;
 }
 
