@@ -8,7 +8,7 @@ static const struct {
     int (*fn)(int, char **);
     const char *what;
 } commands[] = {
-    {"svd", cmd_svd, "truncated SVD of a .npy matrix (exact, randomized, krylov)"},
+    {"svd", cmd_svd, "truncated SVD of a .npy or .mtx matrix (exact, randomized, krylov)"},
     {"compress", cmd_compress, "compress an image by low-rank approximation (.lrz)"},
     {"decompress", cmd_decompress, "turn a .lrz file back into a PNG image"},
     {"separate", cmd_separate, "split a video into background and foreground"},
