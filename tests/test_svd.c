@@ -365,6 +365,16 @@ int main(void)
             CHECK(lr_mat_check_finite(ctx, &U, "U") == LR_OK, "zero matrix gives finite U");
             lr_svd_destroy(r);
         }
+        /* Same with the LU normalizer: the final Cholesky-QR2 breaks down on
+         * Y = 0 and the Householder fallback must take over. */
+        o.method = LR_SVD_RANDOMIZED, o.normalizer = LR_NORM_LU;
+        CHECK_OK(ctx, lr_svd_dense(ctx, &A, &o, &r));
+        if (r) {
+            CHECK(lr_svd_s(r)[0] == 0, "zero matrix (lu): s[0] = %g", lr_svd_s(r)[0]);
+            lr_mat U = lr_svd_u(r);
+            CHECK(lr_mat_check_finite(ctx, &U, "U") == LR_OK, "zero matrix (lu) gives finite U");
+            lr_svd_destroy(r);
+        }
         lr_mat_free(ctx, &A);
     }
     lr_ctx_destroy(ctx);

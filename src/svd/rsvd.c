@@ -209,7 +209,11 @@ lr_status svd_randomized(lr_ctx *ctx, const lr_bop *b, const lr_svd_opts *o,
             if ((st = orth(ctx, o->normalizer, &Z))) goto out;
             if ((st = bop_apply(ctx, b, 0, &Z, &Y))) goto out;
         }
-        if ((st = k_orth_qr(ctx, &Y))) goto out;
+        /* Final basis: Cholesky-QR2 (BLAS-3) when Y is well enough
+         * conditioned, else Householder (unblocked in LAPACK for l < 128). */
+        int bad;
+        if ((st = cholqr2(ctx, b->op, &Y, Rm, &bad))) goto out;
+        if (bad && (st = k_orth_qr(ctx, &Y))) goto out;
         if ((st = bop_apply(ctx, b, 1, &Y, &W))) goto out;
         mat_to_double(&W, Wt);
         if (b->op->dense) {
