@@ -301,6 +301,23 @@ static void seeds_video(lr_ctx *ctx)
     lr_mat_free(ctx, &M);
 }
 
+/* ---- Matrix Market ----------------------------------------------------------- */
+static void seeds_mtx(void)
+{
+    mkdir_p("mtx");
+    static const struct { const char *name, *text; } cases[] = {
+        {"coord_real.mtx", "%%MatrixMarket matrix coordinate real general\n% c\n3 4 4\n"
+                           "1 1 1.5\n2 3 -2\n3 4 1e-3\n1 1 0.5\n"},
+        {"coord_int_sym.mtx", "%%MatrixMarket matrix coordinate integer symmetric\n"
+                              "3 3 3\n1 1 4\n2 1 -1\n3 3 2\n"},
+        {"coord_pattern.mtx", "%%MatrixMarket matrix coordinate pattern general\n2 2 2\n1 2\n2 1\n"},
+        {"array_real.mtx", "%%MatrixMarket matrix array real general\n2 2\n1\n0\n-3.25\n7\n"},
+        {"empty.mtx", "%%MatrixMarket matrix coordinate real general\n5 5 0\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        put("mtx", cases[i].name, cases[i].text, strlen(cases[i].text));
+}
+
 /* ---- truth masks ------------------------------------------------------------ */
 static void seeds_truth(lr_ctx *ctx)
 {
@@ -370,6 +387,7 @@ int main(int argc, char **argv)
     seeds_video(ctx);
     seeds_truth(ctx);
     seeds_cli();
+    seeds_mtx();
     lr_ctx_destroy(ctx);
     printf("fuzz_seeds: %d files in %s\n", nfiles, root);
     return 0;
