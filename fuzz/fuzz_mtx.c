@@ -33,6 +33,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     lr_ctx *ctx = fz_ctx();
+    /* As the CLI does with the machine's memory (or --max-memory): without a
+     * limit, a header declaring 10^9 rows is a legitimate 8 GB CSR row index
+     * on a big machine. */
+    lr_ctx_set_mem_limit(ctx, (int64_t)64 << 20);
     lr_csr a;
     memset(&a, 0xab, sizeof a);
     lr_status s = lr_mtx_read(ctx, path, want, &a);
