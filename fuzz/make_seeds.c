@@ -301,6 +301,39 @@ static void seeds_video(lr_ctx *ctx)
     lr_mat_free(ctx, &M);
 }
 
+/* ---- ratings ------------------------------------------------------------------- */
+static void seeds_ratings(void)
+{
+    mkdir_p("ratings");
+    static const struct { const char *name, *text; } cases[] = {
+        {"tab.tsv", "1\t10\t4\t881250949\n1\t11\t3.5\t881250950\n2\t10\t1\t0\n"},
+        {"header.csv", "userId,movieId,rating,timestamp\n1,31,2.5,1260759144\n1,1029,3,1\n7,31,5,2\n"},
+        {"movielens.dat", "1::1193::5::978300760\n1::661::3::978302109\n2::1193::4::978300275\n"},
+        {"quoted_semicolon.csv", "\"user\";\"item\";\"score\"\n\"a b\";\"x;y\";1\n\"c\";\"x;y\";-2\n"},
+        {"implicit.csv", "u1,i1\nu1,i2\nu2,i1\n\n"},
+        {"reordered.csv", "rating,item,user\n4,i,u\n2,j,u\n4,i,u\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        put("ratings", cases[i].name, cases[i].text, strlen(cases[i].text));
+}
+
+/* ---- Matrix Market ----------------------------------------------------------- */
+static void seeds_mtx(void)
+{
+    mkdir_p("mtx");
+    static const struct { const char *name, *text; } cases[] = {
+        {"coord_real.mtx", "%%MatrixMarket matrix coordinate real general\n% c\n3 4 4\n"
+                           "1 1 1.5\n2 3 -2\n3 4 1e-3\n1 1 0.5\n"},
+        {"coord_int_sym.mtx", "%%MatrixMarket matrix coordinate integer symmetric\n"
+                              "3 3 3\n1 1 4\n2 1 -1\n3 3 2\n"},
+        {"coord_pattern.mtx", "%%MatrixMarket matrix coordinate pattern general\n2 2 2\n1 2\n2 1\n"},
+        {"array_real.mtx", "%%MatrixMarket matrix array real general\n2 2\n1\n0\n-3.25\n7\n"},
+        {"empty.mtx", "%%MatrixMarket matrix coordinate real general\n5 5 0\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        put("mtx", cases[i].name, cases[i].text, strlen(cases[i].text));
+}
+
 /* ---- truth masks ------------------------------------------------------------ */
 static void seeds_truth(lr_ctx *ctx)
 {
@@ -370,6 +403,8 @@ int main(int argc, char **argv)
     seeds_video(ctx);
     seeds_truth(ctx);
     seeds_cli();
+    seeds_mtx();
+    seeds_ratings();
     lr_ctx_destroy(ctx);
     printf("fuzz_seeds: %d files in %s\n", nfiles, root);
     return 0;

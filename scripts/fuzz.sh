@@ -7,7 +7,7 @@
 #   -j JOBS     harnesses run at once (default 2; each is one process)
 #   -b BUILD    build folder configured with CC=clang -DLOWRANK_FUZZ=ON and
 #               built with --target fuzz_all (default build-fuzz)
-#   HARNESS     npy png jpeg lrz video truth cli (default: all)
+#   HARNESS     npy png jpeg lrz video truth cli mtx ratings (default: all)
 #
 # Seeds are generated fresh (BUILD/fuzz/fuzz_seeds) into BUILD/fuzz-work/
 # seeds/; the corpus each harness grows is kept in BUILD/fuzz-work/corpus/
@@ -32,7 +32,7 @@ while getopts "t:j:b:" o; do
     esac
 done
 shift $((OPTIND - 1))
-ALL=(npy png jpeg lrz video truth cli)
+ALL=(npy png jpeg lrz video truth cli mtx ratings)
 HARNESSES=("$@")
 [ ${#HARNESSES[@]} -eq 0 ] && HARNESSES=("${ALL[@]}")
 case $BUILD in /*) ;; *) BUILD=$SRC/$BUILD ;; esac
