@@ -202,6 +202,38 @@ static void rowmajor_to_cols(lr_dtype t, const void *R, int64_t lp, int64_t p, i
     }
 }
 
+/* Zt (C x lp, row-major) = Z^T, padded with zero columns from l to lp. */
+static void fused_zt(const lr_mat *Z, int64_t C, int64_t lp, char *Zt)
+{
+    size_t es = lr_dtype_size(Z->dtype);
+    memset(Zt, 0, lr__bytes(C, lp, es));
+    for (int64_t c = 0; c < Z->cols; c++)
+        for (int64_t j = 0; j < C; j++) {
+            double v = lr_mat_get(Z, j, c);
+            if (es == 4) ((float *)Zt)[j * lp + c] = (float)v;
+            else ((double *)Zt)[j * lp + c] = v;
+        }
+}
+
+/* The end of a fused pass: W = the sum of the chunk partials (C x lp,
+ * row-major, `one` bytes apart) in chunk order, transposed back into W's
+ * l columns; *frob2 = the sum of the chunks' norms in chunk order. */
+static void fused_finish(lr_dtype t, const k_chunks *ch, char *part, size_t one, int64_t C,
+                         int64_t lp, const double *fro, lr_mat *W, double *frob2)
+{
+    for (int64_t c = 1; c < ch->nchunk; c++) add_into(t, C * lp, 1, part + c * one, 0, part, 0);
+    for (int64_t q = 0; q < W->cols; q++)
+        for (int64_t j = 0; j < C; j++) {
+            if (t == LR_F32) ((float *)W->data)[j + q * W->ld] = ((float *)part)[j * lp + q];
+            else ((double *)W->data)[j + q * W->ld] = ((double *)part)[j * lp + q];
+        }
+    if (frob2) {
+        double s = 0;
+        for (int64_t c = 0; c < ch->nchunk; c++) s += fro[c];
+        *frob2 = s;
+    }
+}
+
 /* k_dense_fused for a column-major A (rows = bands) with the row-vectorized
  * kernel: each panel is packed column-major and padded with zero rows to a
  * multiple of K_RV_ROWS, Y's rows are copied out column by column, and W's
@@ -230,13 +262,7 @@ static lr_status dense_fused_rv(lr_ctx *ctx, const lr_mat *A, const lr_mat *Z, l
         lr__free(ctx, wbuf), lr__free(ctx, fro);
         return LR_ERR_NOMEM;
     }
-    memset(Zt, 0, one);
-    for (int64_t c = 0; c < l; c++)
-        for (int64_t j = 0; j < C; j++) {
-            double v = lr_mat_get(Z, j, c);
-            if (es == 4) ((float *)Zt)[j * lp + c] = (float)v;
-            else ((double *)Zt)[j * lp + c] = v;
-        }
+    fused_zt(Z, C, lp, Zt);
     int par = (double)R * C * l > PAR_MIN_WORK && ch.nchunk > 1;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (par)
     for (int64_t c = 0; c < ch.nchunk; c++) {
@@ -265,17 +291,7 @@ static lr_status dense_fused_rv(lr_ctx *ctx, const lr_mat *A, const lr_mat *Z, l
         k_fusedrv_reduce(A->dtype, Ww, C, l, lp, part + c * one);
         fro[c] = f;
     }
-    for (int64_t c = 1; c < ch.nchunk; c++) add_into(A->dtype, C * lp, 1, part + c * one, 0, part, 0);
-    for (int64_t q = 0; q < l; q++)
-        for (int64_t j = 0; j < C; j++) {
-            if (es == 4) ((float *)W->data)[j + q * W->ld] = ((float *)part)[j * lp + q];
-            else ((double *)W->data)[j + q * W->ld] = ((double *)part)[j * lp + q];
-        }
-    if (frob2) {
-        double s = 0;
-        for (int64_t c = 0; c < ch.nchunk; c++) s += fro[c];
-        *frob2 = s;
-    }
+    fused_finish(A->dtype, &ch, part, one, C, lp, fro, W, frob2);
     lr__free(ctx, part), lr__free(ctx, Zt), lr__free(ctx, ybuf), lr__free(ctx, pbuf);
     lr__free(ctx, wbuf), lr__free(ctx, fro);
     return LR_OK;
@@ -308,14 +324,7 @@ lr_status k_dense_fused(lr_ctx *ctx, const lr_mat *A, int at, const lr_mat *Z,
         lr__free(ctx, pbuf);
         return LR_ERR_NOMEM;
     }
-    /* Zt = Z^T, padded with zero columns to lp. */
-    memset(Zt, 0, one);
-    for (int64_t c = 0; c < l; c++)
-        for (int64_t j = 0; j < C; j++) {
-            double v = lr_mat_get(Z, j, c);
-            if (es == 4) ((float *)Zt)[j * lp + c] = (float)v;
-            else ((double *)Zt)[j * lp + c] = v;
-        }
+    fused_zt(Z, C, lp, Zt);
     memset(part, 0, lr__bytes(ch.nchunk, 1, one));
     int par = (double)R * C * l > PAR_MIN_WORK && ch.nchunk > 1;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (par)
@@ -337,18 +346,7 @@ lr_status k_dense_fused(lr_ctx *ctx, const lr_mat *A, int at, const lr_mat *Z,
         }
         fro[c] = f;
     }
-    /* W = sum of the chunk partials in chunk order, transposed back. */
-    for (int64_t c = 1; c < ch.nchunk; c++) add_into(A->dtype, C * lp, 1, part + c * one, 0, part, 0);
-    for (int64_t q = 0; q < l; q++)
-        for (int64_t j = 0; j < C; j++) {
-            if (es == 4) ((float *)W->data)[j + q * W->ld] = ((float *)part)[j * lp + q];
-            else ((double *)W->data)[j + q * W->ld] = ((double *)part)[j * lp + q];
-        }
-    if (frob2) {
-        double s = 0;
-        for (int64_t c = 0; c < ch.nchunk; c++) s += fro[c];
-        *frob2 = s;
-    }
+    fused_finish(A->dtype, &ch, part, one, C, lp, fro, W, frob2);
     lr__free(ctx, part), lr__free(ctx, Zt), lr__free(ctx, ybuf), lr__free(ctx, fro);
     lr__free(ctx, pbuf);
     return LR_OK;
