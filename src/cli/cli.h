@@ -84,6 +84,8 @@ int64_t cli_parse_int(const cli_common *cc, const char *opt, const char *s,
                       int64_t lo, int64_t hi);
 double cli_parse_double(const cli_common *cc, const char *opt, const char *s,
                         double lo, double hi);
+/* --dtype: "f32"/"float32" or "f64"/"float64"; otherwise dies with exit 2. */
+lr_dtype cli_parse_dtype(const cli_common *cc, const char *s);
 /* "5,10,20" -> up to max integers in [lo,hi]; returns the count. */
 int cli_parse_int_list(const cli_common *cc, const char *opt, const char *s,
                        int64_t *out, int max, int64_t lo, int64_t hi);

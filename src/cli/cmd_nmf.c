@@ -262,9 +262,7 @@ int cmd_nmf(int argc, char **argv)
         case OPT_L1: o.l1_w = o.l1_h = cli_parse_double(&cc, "--l1", optarg, 0, 1e300); break;
         case OPT_L2: o.l2_w = o.l2_h = cli_parse_double(&cc, "--l2", optarg, 0, 1e300); break;
         case OPT_DTYPE:
-            if (!strcmp(optarg, "f32") || !strcmp(optarg, "float32")) want = LR_F32;
-            else if (!strcmp(optarg, "f64") || !strcmp(optarg, "float64")) want = LR_F64;
-            else cli_die(&cc, EXIT_USAGE, "--dtype must be f32 or f64, got '%s'", optarg);
+            want = cli_parse_dtype(&cc, optarg);
             break;
         case ':':
             cli_die(&cc, EXIT_USAGE, "option '%s' needs a value; see 'lowrank nmf --help'",

@@ -306,9 +306,7 @@ int cmd_svd(int argc, char **argv)
             o.block = cli_parse_int(&cc, "--block", optarg, 1, INT32_MAX);
             break;
         case OPT_DTYPE:
-            if (!strcmp(optarg, "f32") || !strcmp(optarg, "float32")) want = LR_F32;
-            else if (!strcmp(optarg, "f64") || !strcmp(optarg, "float64")) want = LR_F64;
-            else cli_die(&cc, EXIT_USAGE, "--dtype must be f32 or f64, got '%s'", optarg);
+            want = cli_parse_dtype(&cc, optarg);
             break;
         case ':':
             cli_die(&cc, EXIT_USAGE, "option '%s' needs a value; see 'lowrank svd --help'",

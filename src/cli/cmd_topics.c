@@ -339,9 +339,7 @@ int cmd_topics(int argc, char **argv)
             break;
         case OPT_MAX_ITER: max_iter = (int)cli_parse_int(&cc, "--max-iter", optarg, 1, 1000000); break;
         case OPT_DTYPE:
-            if (!strcmp(optarg, "f32") || !strcmp(optarg, "float32")) to.dtype = LR_F32;
-            else if (!strcmp(optarg, "f64") || !strcmp(optarg, "float64")) to.dtype = LR_F64;
-            else cli_die(&cc, EXIT_USAGE, "--dtype must be f32 or f64, got '%s'", optarg);
+            to.dtype = cli_parse_dtype(&cc, optarg);
             break;
         case ':':
             cli_die(&cc, EXIT_USAGE, "option '%s' needs a value; see 'lowrank topics --help'",

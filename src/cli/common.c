@@ -246,6 +246,13 @@ double cli_parse_double(const cli_common *cc, const char *opt, const char *s,
     return v;
 }
 
+lr_dtype cli_parse_dtype(const cli_common *cc, const char *s)
+{
+    if (!strcmp(s, "f32") || !strcmp(s, "float32")) return LR_F32;
+    if (!strcmp(s, "f64") || !strcmp(s, "float64")) return LR_F64;
+    cli_die(cc, EXIT_USAGE, "--dtype must be f32 or f64, got '%s'", s);
+}
+
 int cli_parse_int_list(const cli_common *cc, const char *opt, const char *s,
                        int64_t *out, int max, int64_t lo, int64_t hi)
 {
