@@ -26,6 +26,10 @@
 #            ALS-WR vs bias-only vs global mean vs the NumPy ALS reference
 #            (peer_als.py), time per ALS iteration; ratings/s per ALS sweep at
 #            k = 32 on a planted 1,000,000-rating set (make_ratings.py)
+#   mog2     foreground quality on the synthetic ground-truth video of the
+#            test suite (bench/make_synthvid, 320x240 x 400 frames): lowrank
+#            separate (rpca and svd) vs OpenCV's BackgroundSubtractorMOG2
+#            (peer_mog2.py): F1, precision, recall, frames/s
 #   window   streaming `separate --window 100` vs the batch run on vtest.avi
 #            at 320x240 (half and whole clip): frames/s, peak memory, masks
 #   mpi      lowrank-mpi strong scaling on this machine: 1 and 2 ranks x 1
@@ -67,7 +71,7 @@ repo=$(cd "$here/.." && pwd)
 build=$(cd "$1" 2>/dev/null && pwd) || { echo "bench/run.sh: no build folder $1 (run make build first)" >&2; exit 2; }
 shift
 sections=("$@")
-[ ${#sections[@]} -eq 0 ] && sections=(stream rsvd images rpca window mpi nmf topics rec)
+[ ${#sections[@]} -eq 0 ] && sections=(stream rsvd images rpca mog2 window mpi nmf topics rec)
 
 PY=/usr/bin/python3          # Debian's python3: numpy, scikit-learn, opencv
 cache=${BENCH_CACHE:-$repo/.cache/samples}
@@ -562,8 +566,44 @@ PYEOF
     fi
 fi
 
-# Later sections (issue 3): OpenCV MOG2 on the synthetic ground-truth video
-# (F1, frames/s), added here as `if want mog2; then ... fi`.
+# ---- quality peer: OpenCV MOG2 on the synthetic ground-truth video (issue 3) ----
+if want mog2; then
+    hr "Foreground quality: lowrank separate vs OpenCV MOG2 on the synthetic ground-truth video"
+    msize=${BENCH_MOG2_SIZE:-320x240}
+    mframes=${BENCH_MOG2_FRAMES:-400}
+    d=$out/mog2
+    mkdir -p "$d"
+    if ! why=$(cli_ready separate); then
+        na "$why"
+    elif [ ! -x "$build/make_synthvid" ]; then
+        na "make_synthvid is not built ($build/make_synthvid)"
+    elif ! have_py cv2; then
+        na "python3-opencv missing (scripts/deps.sh bench)"
+    elif ! "$build/make_synthvid" "$d/synth.mp4" "$d/gt" "$msize" "$mframes" >"$d/make.log" 2>&1; then
+        na "make_synthvid failed: $(tail -n 1 "$d/make.log")"
+    else
+        echo "  clip: $(cat "$d/make.log")"
+        echo "  (tests/support/synthvid.c: textured background, illumination drift, 4 textured moving objects, sensor noise 0.02; H.264 crf 8)"
+        for m in rpca svd; do
+            if "$lowrank" separate "$d/synth.mp4" -o "$d/out-$m" --method "$m" --truth "$d/gt" \
+                    --json --quiet >"$d/$m.json" 2>"$d/$m.err"; then
+                "$PY" - "$d/$m.json" "$m" >>"$results" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = d["truth"] if isinstance(d.get("truth"), dict) and "f1" in d["truth"] else d["results"][0]["truth"]
+print(json.dumps({"bench": "mog2", "impl": "lowrank-" + sys.argv[2], "frames": d["cols"],
+                  "f1": t["f1"], "precision": t["precision"], "recall": t["recall"],
+                  "fps": d["frames_per_second"], "seconds": d["seconds"]}))
+PYEOF
+            else
+                echo "{\"bench\": \"mog2\", \"impl\": \"lowrank-$m\", \"error\": \"not available: $(tail -n 1 "$d/$m.err" | tr '"' "'")\"}" >>"$results"
+            fi
+        done
+        collect peer_mog2 peer "$here/peer_mog2.py" "$d/synth.mp4" "$d/gt" ||
+            echo "{\"bench\": \"mog2\", \"impl\": \"opencv-mog2\", \"error\": \"not available: $(tail -n 1 "$out/peer_mog2.log" | tr '"' "'")\"}" >>"$results"
+        "$PY" "$here/report.py" mog2 "$results"
+    fi
+fi
 
 # ---- topics (issue 6) -----------------------------------------------------------
 if want topics; then
