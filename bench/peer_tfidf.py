@@ -19,26 +19,11 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-
-def df_arg(s):
-    return float(s) if "." in s else int(s)
+from corpus import df_arg, documents, read_lines
 
 
 def read_docs(path):
-    with open(path, "rb") as f:
-        raw = f.read()
-    docs = []
-    for line in raw.split(b"\n"):
-        if line.endswith(b"\r"):
-            line = line[:-1]
-        try:
-            s = line.decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-        if s.strip(" \t\r\n\f\v") == "":
-            continue
-        docs.append(s)
-    return docs
+    return documents(read_lines(path))[0]
 
 
 def main():

@@ -23,22 +23,7 @@ import time
 
 import numpy as np
 
-
-def df_arg(s):
-    return float(s) if "." in s else int(s)
-
-
-def read_lines(path):
-    with open(path, "rb") as f:
-        raw = f.read()
-    out = []
-    for line in raw.split(b"\n"):
-        if line.endswith(b"\r"):
-            line = line[:-1]
-        out.append(line)
-    if out and out[-1] == b"":
-        out.pop()
-    return out
+from corpus import df_arg, documents, read_lines
 
 
 def coherence(B, tops):
@@ -86,16 +71,7 @@ def run(a):
     lines = read_lines(a.corpus)
     labels = [l.decode("utf-8", "replace") for l in read_lines(a.labels)]
     t0 = time.perf_counter()
-    docs, keep = [], []
-    for i, l in enumerate(lines):
-        try:
-            s = l.decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-        if s.strip(" \t\r\n\f\v") == "":
-            continue
-        docs.append(s)
-        keep.append(i)
+    docs, keep = documents(lines)
     vec = TfidfVectorizer(stop_words="english", min_df=a.min_df, max_df=a.max_df)
     X = vec.fit_transform(docs)
     t1 = time.perf_counter()

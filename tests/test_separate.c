@@ -9,7 +9,6 @@
  * uncertain borders.  The reported F1 is checked against an F1 computed
  * here from the mask PNGs the command wrote. */
 #include <cjson/cJSON.h>
-#include <dirent.h>
 #include <math.h>
 #include <png.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "clitest.h"
 #include "testutil.h"
 
 #define W 48
@@ -96,73 +96,6 @@ static const char *P(const char *fmt, const char *a)
     return buf[k];
 }
 
-static int count_entries(const char *dir, const char *must_contain)
-{
-    DIR *d = opendir(dir);
-    if (!d) return -1;
-    struct dirent *e;
-    int n = 0;
-    while ((e = readdir(d)))
-        if (e->d_name[0] != '.' || strstr(e->d_name, ".tmp-"))
-            n += !must_contain || strstr(e->d_name, must_contain) != NULL;
-    closedir(d);
-    return n;
-}
-
-static cJSON *load_json(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    static char buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    return cJSON_Parse(buf);
-}
-
-static double num(const cJSON *o, const char *path)
-{
-    /* "a.b.c" lookup; NAN when missing. */
-    char key[128];
-    const char *p = path;
-    const cJSON *cur = o;
-    while (cur && *p) {
-        const char *dot = strchr(p, '.');
-        size_t l = dot ? (size_t)(dot - p) : strlen(p);
-        snprintf(key, sizeof key, "%.*s", (int)l, p);
-        cur = cJSON_GetObjectItemCaseSensitive(cur, key);
-        p += l + (dot != NULL);
-    }
-    return cJSON_IsNumber(cur) ? cur->valuedouble : NAN;
-}
-
-/* Independent F1 from the mask PNG frames and the truth PNGs. */
-static double f1_from_pngs(const char *maskdir, const char *gtdir, int first, int n)
-{
-    long tp = 0, fp = 0, fn = 0;
-    for (int j = 0; j < n; j++) {
-        char mp[900], gp[900];
-        snprintf(mp, sizeof mp, "%s/frame-%06d.png", maskdir, first + j + 1);
-        snprintf(gp, sizeof gp, "%s/gt%06d.png", gtdir, first + j + 1);
-        unsigned char mk[W * H], gt[W * H];
-        png_image a, b;
-        memset(&a, 0, sizeof a), memset(&b, 0, sizeof b);
-        a.version = b.version = PNG_IMAGE_VERSION;
-        if (!png_image_begin_read_from_file(&a, mp) || !png_image_begin_read_from_file(&b, gp))
-            return NAN;
-        a.format = b.format = PNG_FORMAT_GRAY;
-        if (a.width != W || a.height != H || !png_image_finish_read(&a, NULL, mk, 0, NULL) ||
-            !png_image_finish_read(&b, NULL, gt, 0, NULL))
-            return NAN;
-        for (int i = 0; i < W * H; i++) {
-            int m = mk[i] != 0;
-            if (gt[i] == 255) m ? tp++ : fn++;
-            else if (gt[i] == 0 && m) fp++;
-        }
-    }
-    return 2.0 * tp / (2.0 * tp + fp + fn);
-}
-
 static void test_rpca_end_to_end(const char *clip, const char *gt)
 {
     const char *o = P("%s", "out-rpca");
@@ -177,43 +110,43 @@ static void test_rpca_end_to_end(const char *clip, const char *gt)
         snprintf(p, sizeof p, "%s/%s", o, files[i]);
         CHECK(tu_file_exists(p), "%s exists", p);
     }
-    CHECK(count_entries(o, ".tmp-") == 0, "no temporaries left in %s", o);
-    CHECK(count_entries(o, NULL) == 6, "exactly the 6 outputs (%d)", count_entries(o, NULL));
+    CHECK(tu_count_entries(o, ".tmp-") == 0, "no temporaries left in %s", o);
+    CHECK(tu_count_entries(o, NULL) == 6, "exactly the 6 outputs (%d)", tu_count_entries(o, NULL));
 
     snprintf(p, sizeof p, "%s/report.json", o);
-    cJSON *rep = load_json(p);
+    cJSON *rep = tu_load_json(p);
     CHECK(rep != NULL, "report.json parses");
     cJSON *std = cJSON_Parse(out);
     CHECK(std != NULL, "--json stdout parses: %.200s", out);
     if (rep) {
-        CHECK(num(rep, "width") == W && num(rep, "height") == H, "size in report");
-        CHECK(num(rep, "rows") == W * H && num(rep, "cols") == NF, "matrix shape in report");
-        CHECK(num(rep, "frames.panel") == 20, "panel frame");
+        CHECK(tu_json_num(rep, "width") == W && tu_json_num(rep, "height") == H, "size in report");
+        CHECK(tu_json_num(rep, "rows") == W * H && tu_json_num(rep, "cols") == NF, "matrix shape in report");
+        CHECK(tu_json_num(rep, "frames.panel") == 20, "panel frame");
         const cJSON *m = cJSON_GetObjectItem(rep, "method");
         CHECK(cJSON_IsString(m) && !strcmp(m->valuestring, "rpca"), "method");
         const cJSON *res = cJSON_GetArrayItem(cJSON_GetObjectItem(rep, "results"), 0);
         CHECK(res != NULL, "results[0]");
-        CHECK(num(res, "lambda") > 0, "lambda");
-        CHECK(num(res, "iterations") >= 1, "iterations");
-        CHECK(num(res, "residual") >= 0 && num(res, "residual") < 1e-3, "residual %g",
-              num(res, "residual"));
-        CHECK(num(res, "rank") >= 1 && num(res, "rank") < NF, "rank %g", num(res, "rank"));
-        CHECK(num(res, "nonzero_fraction") > 0 && num(res, "nonzero_fraction") <= 1, "nnz");
-        CHECK(num(res, "mask.fraction") > 0.01 && num(res, "mask.fraction") < 0.5,
-              "mask fraction %g", num(res, "mask.fraction"));
-        CHECK(num(res, "mask.threshold") > 0, "threshold");
-        double f1 = num(res, "truth.f1");
+        CHECK(tu_json_num(res, "lambda") > 0, "lambda");
+        CHECK(tu_json_num(res, "iterations") >= 1, "iterations");
+        CHECK(tu_json_num(res, "residual") >= 0 && tu_json_num(res, "residual") < 1e-3, "residual %g",
+              tu_json_num(res, "residual"));
+        CHECK(tu_json_num(res, "rank") >= 1 && tu_json_num(res, "rank") < NF, "rank %g", tu_json_num(res, "rank"));
+        CHECK(tu_json_num(res, "nonzero_fraction") > 0 && tu_json_num(res, "nonzero_fraction") <= 1, "nnz");
+        CHECK(tu_json_num(res, "mask.fraction") > 0.01 && tu_json_num(res, "mask.fraction") < 0.5,
+              "mask fraction %g", tu_json_num(res, "mask.fraction"));
+        CHECK(tu_json_num(res, "mask.threshold") > 0, "threshold");
+        double f1 = tu_json_num(res, "truth.f1");
         CHECK(f1 > 0.8, "rpca F1 %g (> 0.8)", f1);
-        CHECK(num(res, "truth.precision") > 0 && num(res, "truth.recall") > 0, "P/R");
+        CHECK(tu_json_num(res, "truth.precision") > 0 && tu_json_num(res, "truth.recall") > 0, "P/R");
         CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(res, "truth"),
                                                      "per_frame")) == NF, "per-frame scores");
-        CHECK(num(rep, "seconds.decode") >= 0 && num(rep, "seconds.rpca") > 0 &&
-              num(rep, "seconds.encode") > 0 && num(rep, "seconds.total") > 0, "stage times");
-        CHECK(num(rep, "memory.peak_rss_bytes") > 0 && num(rep, "memory.peak_over_matrix") > 0,
+        CHECK(tu_json_num(rep, "seconds.decode") >= 0 && tu_json_num(rep, "seconds.rpca") > 0 &&
+              tu_json_num(rep, "seconds.encode") > 0 && tu_json_num(rep, "seconds.total") > 0, "stage times");
+        CHECK(tu_json_num(rep, "memory.peak_rss_bytes") > 0 && tu_json_num(rep, "memory.peak_over_matrix") > 0,
               "peak memory");
-        if (std) CHECK(num(std, "cols") == NF, "stdout report matches");
+        if (std) CHECK(tu_json_num(std, "cols") == NF, "stdout report matches");
         printf("rpca: F1 %.3f, residual %.2e, rank %g, %g iterations\n", f1,
-               num(res, "residual"), num(res, "rank"), num(res, "iterations"));
+               tu_json_num(res, "residual"), tu_json_num(res, "rank"), tu_json_num(res, "iterations"));
     }
     cJSON_Delete(rep);
     cJSON_Delete(std);
@@ -225,19 +158,19 @@ static void test_rpca_end_to_end(const char *clip, const char *gt)
     CHECK(rc == 0, "png-frames exit %d: %s", rc, out);
     char md[800];
     snprintf(md, sizeof md, "%s/mask", o2);
-    CHECK(count_entries(md, "frame-") == 20, "20 mask frames (%d)", count_entries(md, "frame-"));
+    CHECK(tu_count_entries(md, "frame-") == 20, "20 mask frames (%d)", tu_count_entries(md, "frame-"));
     snprintf(p, sizeof p, "%s/background/frame-000011.png", o2);
     CHECK(tu_file_exists(p), "frames numbered from A+1: %s", p);
     snprintf(p, sizeof p, "%s/panel-0020.png", o2);
     CHECK(tu_file_exists(p), "panel of the middle frame of 10:30");
     snprintf(p, sizeof p, "%s/report.json", o2);
-    rep = load_json(p);
+    rep = tu_load_json(p);
     if (rep) {
         const cJSON *res = cJSON_GetArrayItem(cJSON_GetObjectItem(rep, "results"), 0);
-        double mine = f1_from_pngs(md, gt, 10, 20), theirs = num(res, "truth.f1");
+        double mine = tu_f1_from_pngs(md, gt, 10, 20, W, H), theirs = tu_json_num(res, "truth.f1");
         CHECK(fabs(mine - theirs) < 1e-9, "reported F1 %.6f = independent F1 %.6f", theirs,
               mine);
-        CHECK(num(rep, "frames.first") == 10 && num(rep, "cols") == 20, "range in report");
+        CHECK(tu_json_num(rep, "frames.first") == 10 && tu_json_num(rep, "cols") == 20, "range in report");
     }
     cJSON_Delete(rep);
 }
@@ -257,13 +190,13 @@ static void test_svd_ranks(const char *clip)
             CHECK(tu_file_exists(p), "%s exists", p);
         }
     snprintf(p, sizeof p, "%s/report.json", o);
-    cJSON *rep = load_json(p);
+    cJSON *rep = tu_load_json(p);
     CHECK(rep && cJSON_GetArraySize(cJSON_GetObjectItem(rep, "results")) == 2, "two results");
     if (rep) {
-        CHECK(num(rep, "width") == W / 2 && num(rep, "height") == H / 2, "scaled size");
+        CHECK(tu_json_num(rep, "width") == W / 2 && tu_json_num(rep, "height") == H / 2, "scaled size");
         const cJSON *r1 = cJSON_GetArrayItem(cJSON_GetObjectItem(rep, "results"), 1);
-        CHECK(num(r1, "rank") == 3, "second result is rank 3");
-        CHECK(num(r1, "explained_variance") > 0.9, "background explains most of M");
+        CHECK(tu_json_num(r1, "rank") == 3, "second result is rank 3");
+        CHECK(tu_json_num(r1, "explained_variance") > 0.9, "background explains most of M");
     }
     cJSON_Delete(rep);
 }

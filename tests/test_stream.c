@@ -19,7 +19,6 @@
  *    the allocator peak is checked against the bound of
  *    docs/ALGORITHMS-stream.md, set by the window and the frame size. */
 #include <cjson/cJSON.h>
-#include <dirent.h>
 #include <math.h>
 #include <png.h>
 #include <stdio.h>
@@ -29,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "synthvid.h"
+#include "clitest.h"
 #include "testutil.h"
 
 /* ---- a counting allocator -------------------------------------------------- */
@@ -449,72 +449,6 @@ static void make_clip(lr_ctx *ctx, const char *mp4, const char *gtdir)
     synthvid_gen_free(gen);
 }
 
-static int count_entries(const char *dir, const char *must_contain)
-{
-    DIR *d = opendir(dir);
-    if (!d) return -1;
-    struct dirent *e;
-    int n = 0;
-    while ((e = readdir(d)))
-        if (e->d_name[0] != '.' || strstr(e->d_name, ".tmp-"))
-            n += !must_contain || strstr(e->d_name, must_contain) != NULL;
-    closedir(d);
-    return n;
-}
-
-static cJSON *load_json(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    static char buf[1 << 21];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    return cJSON_Parse(buf);
-}
-
-static double num(const cJSON *o, const char *path)
-{
-    char key[128];
-    const char *p = path;
-    const cJSON *cur = o;
-    while (cur && *p) {
-        const char *dot = strchr(p, '.');
-        size_t l = dot ? (size_t)(dot - p) : strlen(p);
-        snprintf(key, sizeof key, "%.*s", (int)l, p);
-        cur = cJSON_GetObjectItemCaseSensitive(cur, key);
-        p += l + (dot != NULL);
-    }
-    return cJSON_IsNumber(cur) ? cur->valuedouble : NAN;
-}
-
-/* Independent F1 from mask PNG frames and truth PNGs (frames first .. first+n-1). */
-static double f1_from_pngs(const char *maskdir, const char *gtdir, int first, int n)
-{
-    long tp = 0, fp = 0, fn = 0;
-    for (int j = 0; j < n; j++) {
-        char mp[1000], gp[1000];
-        snprintf(mp, sizeof mp, "%s/frame-%06d.png", maskdir, first + j + 1);
-        snprintf(gp, sizeof gp, "%s/gt%06d.png", gtdir, first + j + 1);
-        unsigned char mk[CW * CH], gt[CW * CH];
-        png_image a, b;
-        memset(&a, 0, sizeof a), memset(&b, 0, sizeof b);
-        a.version = b.version = PNG_IMAGE_VERSION;
-        if (!png_image_begin_read_from_file(&a, mp) || !png_image_begin_read_from_file(&b, gp))
-            return NAN;
-        a.format = b.format = PNG_FORMAT_GRAY;
-        if (a.width != CW || a.height != CH || !png_image_finish_read(&a, NULL, mk, 0, NULL) ||
-            !png_image_finish_read(&b, NULL, gt, 0, NULL))
-            return NAN;
-        for (int i = 0; i < CW * CH; i++) {
-            int m = mk[i] != 0;
-            if (gt[i] == 255) m ? tp++ : fn++;
-            else if (gt[i] == 0 && m) fp++;
-        }
-    }
-    return 2.0 * tp / (2.0 * tp + fp + fn);
-}
-
 static void test_cli(void)
 {
     lr_ctx *ctx = lr_ctx_create();
@@ -533,8 +467,8 @@ static void test_cli(void)
         snprintf(p, sizeof p, "%s/%s", o, files[i]);
         CHECK(tu_file_exists(p), "%s exists", p);
     }
-    CHECK(count_entries(o, ".tmp-") == 0, "no temporaries left");
-    CHECK(count_entries(o, NULL) == 6, "exactly the 6 outputs (%d)", count_entries(o, NULL));
+    CHECK(tu_count_entries(o, ".tmp-") == 0, "no temporaries left");
+    CHECK(tu_count_entries(o, NULL) == 6, "exactly the 6 outputs (%d)", tu_count_entries(o, NULL));
     for (int v = 0; v < 3; v++) {
         static const char *const base[3] = {"background", "foreground", "mask"};
         snprintf(p, sizeof p, "%s/%s.mp4", o, base[v]);
@@ -549,33 +483,33 @@ static void test_cli(void)
         }
     }
     snprintf(p, sizeof p, "%s/report.json", o);
-    cJSON *rep = load_json(p), *std = cJSON_Parse(out);
+    cJSON *rep = tu_load_json(p), *std = cJSON_Parse(out);
     CHECK(rep != NULL && std != NULL, "report.json and --json stdout parse");
     if (rep) {
-        CHECK(num(rep, "cols") == CF && num(rep, "rows") == CW * CH, "shape in report");
-        CHECK(num(rep, "frames.panel") == 45, "panel frame");
-        CHECK(num(rep, "stream.window") == 40 && num(rep, "stream.blocks") == 3,
-              "window %g, blocks %g", num(rep, "stream.window"), num(rep, "stream.blocks"));
+        CHECK(tu_json_num(rep, "cols") == CF && tu_json_num(rep, "rows") == CW * CH, "shape in report");
+        CHECK(tu_json_num(rep, "frames.panel") == 45, "panel frame");
+        CHECK(tu_json_num(rep, "stream.window") == 40 && tu_json_num(rep, "stream.blocks") == 3,
+              "window %g, blocks %g", tu_json_num(rep, "stream.window"), tu_json_num(rep, "stream.blocks"));
         const cJSON *pb = cJSON_GetObjectItem(cJSON_GetObjectItem(rep, "stream"), "per_block");
         CHECK(cJSON_GetArraySize(pb) == 3, "three blocks logged");
         double its = 0, frames = 0;
         const cJSON *e;
-        cJSON_ArrayForEach(e, pb) its += num(e, "iterations"), frames += num(e, "frames");
+        cJSON_ArrayForEach(e, pb) its += tu_json_num(e, "iterations"), frames += tu_json_num(e, "frames");
         const cJSON *res = cJSON_GetArrayItem(cJSON_GetObjectItem(rep, "results"), 0);
-        CHECK(frames == CF && num(cJSON_GetArrayItem(pb, 2), "frames") == 10,
+        CHECK(frames == CF && tu_json_num(cJSON_GetArrayItem(pb, 2), "frames") == 10,
               "block frames 40 + 40 + 10");
-        CHECK(its == num(res, "iterations") && its >= 3, "iterations %g = sum over blocks %g",
-              num(res, "iterations"), its);
-        CHECK(num(res, "residual") < 1e-4, "residual %g", num(res, "residual"));
-        CHECK(num(res, "truth.f1") > 0.8, "F1 %g", num(res, "truth.f1"));
+        CHECK(its == tu_json_num(res, "iterations") && its >= 3, "iterations %g = sum over blocks %g",
+              tu_json_num(res, "iterations"), its);
+        CHECK(tu_json_num(res, "residual") < 1e-4, "residual %g", tu_json_num(res, "residual"));
+        CHECK(tu_json_num(res, "truth.f1") > 0.8, "F1 %g", tu_json_num(res, "truth.f1"));
         CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(res, "truth"),
                                                      "per_frame")) == CF, "per-frame scores");
-        CHECK(num(rep, "memory.peak_rss_bytes") > 0 && num(rep, "memory.block_bytes") ==
+        CHECK(tu_json_num(rep, "memory.peak_rss_bytes") > 0 && tu_json_num(rep, "memory.block_bytes") ==
               (double)CW * CH * (40 + 16) * 4, "memory in report (block %g)",
-              num(rep, "memory.block_bytes"));
-        if (std) CHECK(num(std, "stream.blocks") == 3, "stdout report matches");
+              tu_json_num(rep, "memory.block_bytes"));
+        if (std) CHECK(tu_json_num(std, "stream.blocks") == 3, "stdout report matches");
         printf("cli rpca --window 40: F1 %.3f, %g iterations over 3 blocks\n",
-               num(res, "truth.f1"), its);
+               tu_json_num(res, "truth.f1"), its);
     }
     cJSON_Delete(rep), cJSON_Delete(std);
 
@@ -589,24 +523,24 @@ static void test_cli(void)
     for (int k = 1; k <= 2; k++) {
         char md[900];
         snprintf(md, sizeof md, "%s/rank-%d/mask", o2, k);
-        CHECK(count_entries(md, "frame-") == 70, "rank %d: 70 mask frames (%d)", k,
-              count_entries(md, "frame-"));
+        CHECK(tu_count_entries(md, "frame-") == 70, "rank %d: 70 mask frames (%d)", k,
+              tu_count_entries(md, "frame-"));
         snprintf(p, sizeof p, "%s/rank-%d/background/frame-000011.png", o2, k);
         CHECK(tu_file_exists(p), "numbered from A+1: %s", p);
         snprintf(p, sizeof p, "%s/rank-%d/panel-0045.png", o2, k);
         CHECK(tu_file_exists(p), "panel of the middle frame of 10:80: %s", p);
     }
     snprintf(p, sizeof p, "%s/report.json", o2);
-    rep = load_json(p);
+    rep = tu_load_json(p);
     CHECK(rep != NULL, "svd report parses");
     if (rep) {
         const cJSON *r0 = cJSON_GetArrayItem(cJSON_GetObjectItem(rep, "results"), 0);
         char md[900];
         snprintf(md, sizeof md, "%s/rank-1/mask", o2);
-        double mine = f1_from_pngs(md, gt, 10, 70), theirs = num(r0, "truth.f1");
+        double mine = tu_f1_from_pngs(md, gt, 10, 70, CW, CH), theirs = tu_json_num(r0, "truth.f1");
         CHECK(fabs(mine - theirs) < 1e-9, "reported F1 %.6f = independent F1 %.6f", theirs,
               mine);
-        CHECK(num(rep, "stream.blocks") == 3 && num(rep, "cols") == 70, "3 blocks, 70 frames");
+        CHECK(tu_json_num(rep, "stream.blocks") == 3 && tu_json_num(rep, "cols") == 70, "3 blocks, 70 frames");
     }
     cJSON_Delete(rep);
 
@@ -616,10 +550,10 @@ static void test_cli(void)
                 tu_bin(), clip, o3);
     CHECK(rc == 0, "--window 500 exit %d: %s", rc, out);
     snprintf(p, sizeof p, "%s/report.json", o3);
-    rep = load_json(p);
-    CHECK(rep && num(rep, "stream.window") == CF && num(rep, "stream.blocks") == 1 &&
-          num(rep, "cols") == CF, "window shortened to the clip: %g, %g blocks",
-          num(rep, "stream.window"), num(rep, "stream.blocks"));
+    rep = tu_load_json(p);
+    CHECK(rep && tu_json_num(rep, "stream.window") == CF && tu_json_num(rep, "stream.blocks") == 1 &&
+          tu_json_num(rep, "cols") == CF, "window shortened to the clip: %g, %g blocks",
+          tu_json_num(rep, "stream.window"), tu_json_num(rep, "stream.blocks"));
     cJSON_Delete(rep);
 
     /* Refusals: exit 2, a message, no output folder. */
