@@ -490,6 +490,30 @@ else
     done
     echo "cli_badinput: kill test: $killed of 8 runs killed (run time $((us / 1000)) ms), $mixed left a mixed old/new set"
     if [ $killed -gt 0 ]; then ok; else bad "kill test: no run was killed (all finished first)"; fi
+    # SIGINT/SIGTERM (catchable) mid-way into a new folder: the cleanup
+    # (cli_out_*, common.c) removes the parts written so far and the folder
+    # it made, and the signal still ends the process.
+    interrupted=0
+    for i in 1 2 3 4; do
+        sig=INT
+        [ $((i % 2)) -eq 0 ] && sig=TERM
+        delay=$((us * (2 * i - 1) / 8))
+        "$BIN" svd kill/A.npy --method exact -k $n -o intdir --quiet &
+        pid=$!
+        sleep "$(printf '%d.%06d' $((delay / 1000000)) $((delay % 1000000)))"
+        kill -$sig $pid 2>/dev/null
+        wait $pid
+        rc=$?
+        if [ $rc -eq 0 ]; then
+            rm -rf intdir   # finished first
+        elif [ $rc -ge 128 ] && [ ! -e intdir ]; then
+            interrupted=$((interrupted + 1)); ok
+        else
+            bad "SIG$sig test $i: exit $rc, left: $(ls -a intdir 2>&1 | tr '\n' ' ')"
+            rm -rf intdir
+        fi
+    done
+    echo "cli_badinput: signal test: $interrupted of 4 runs interrupted and cleaned up"
     # After all that, a normal run still works next to the leftovers.
     "$BIN" svd kill/A.npy --method exact -k $n -o kill --quiet
     check_rc=$?
