@@ -215,6 +215,23 @@ static void split_train_test(lr_ctx *ctx, const lr_ratings *r, lr_ratings **tr, 
     free(t);
 }
 
+/* Re-seals a modified model image (its last 4 bytes := the CRC-32 of the
+ * rest, computed here bit by bit), writes it to path and loads it. */
+static lr_status reseal_and_load(lr_ctx *ctx, unsigned char *cp, long sz, const char *path,
+                                 lr_rec **out)
+{
+    uint32_t crc = 0xffffffffu;
+    for (long e = 0; e < sz - 4; e++) {
+        crc ^= cp[e];
+        for (int b = 0; b < 8; b++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1)));
+    }
+    crc = ~crc;
+    memcpy(cp + sz - 4, &crc, 4);
+    FILE *f = fopen(path, "wb");
+    CHECK(f && fwrite(cp, 1, (size_t)sz, f) == (size_t)sz && fclose(f) == 0, "write %s", path);
+    return lr_rec_load(ctx, path, out);
+}
+
 static void test_explicit(lr_ctx *ctx)
 {
     double sigma = 0.3;
@@ -460,18 +477,8 @@ static void test_explicit(lr_ctx *ctx)
                 else bad2[c].msg = "SKIP";
             } else
                 cp[bad2[c].off] ^= bad2[c].val;
-            uint32_t crc = 0xffffffffu;
-            for (long e = 0; e < sz - 4; e++) {
-                crc ^= cp[e];
-                for (int b = 0; b < 8; b++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1)));
-            }
-            crc = ~crc;
-            memcpy(cp + sz - 4, &crc, 4);
-            f = fopen(bad, "wb");
-            fwrite(cp, 1, sz, f);
-            fclose(f);
             lr_rec *mx = NULL;
-            lr_status s = lr_rec_load(ctx, bad, &mx);
+            lr_status s = reseal_and_load(ctx, cp, sz, bad, &mx);
             CHECK(!strcmp(bad2[c].msg, "SKIP") ||
                       (s == LR_ERR_FORMAT && !mx && strstr(lr_ctx_errmsg(ctx), bad2[c].msg)),
                   "consistent CRC, case %d: %s", c, lr_ctx_errmsg(ctx));
@@ -515,18 +522,8 @@ static void test_explicit(lr_ctx *ctx)
                 memcpy(cp + ridx + 4 * row, cp + ridx + 4 * row + 4, 4);
                 memcpy(cp + ridx + 4 * row + 4, t, 4);
             }
-            uint32_t crc = 0xffffffffu;
-            for (long e = 0; e < sz - 4; e++) {
-                crc ^= cp[e];
-                for (int b = 0; b < 8; b++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1)));
-            }
-            crc = ~crc;
-            memcpy(cp + sz - 4, &crc, 4);
-            f = fopen(bad, "wb");
-            fwrite(cp, 1, sz, f);
-            fclose(f);
             lr_rec *mx = NULL;
-            lr_status s = lr_rec_load(ctx, bad, &mx);
+            lr_status s = reseal_and_load(ctx, cp, sz, bad, &mx);
             CHECK(s == LR_ERR_FORMAT && !mx && strstr(lr_ctx_errmsg(ctx), want[c]) &&
                       strstr(lr_ctx_errmsg(ctx), "bad.lrm"),
                   "damaged value, case %d: %s (%s)", c, lr_status_str(s), lr_ctx_errmsg(ctx));
