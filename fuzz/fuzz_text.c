@@ -117,10 +117,7 @@ static void folder_remove(void)
 static void folder_setup(void)
 {
     if (folder[0]) return;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(folder, sizeof folder, "%s/lowrank-fuzz-text-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(folder)) FZ_FAIL("cannot make a folder in %s", folder);
-    atexit(folder_remove);
+    fz_private_dir(folder, sizeof folder, "text", folder_remove);
     char p[PATH_MAX + 16];
     snprintf(p, sizeof p, "%s/.hidden", folder);
     FILE *f = fopen(p, "wb");

@@ -137,6 +137,18 @@ static inline int fz_memfd(const char *name, const uint8_t *data, size_t size, c
     return fd;
 }
 
+/* A private folder for the harnesses that need files with names:
+ * $TMPDIR/lowrank-fuzz-TAG-XXXXXX into dir[n] (made once; later calls
+ * return at once), and cleanup (may be NULL) run at exit to empty it. */
+static inline void fz_private_dir(char *dir, size_t n, const char *tag, void (*cleanup)(void))
+{
+    if (dir[0]) return;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, n, "%s/lowrank-fuzz-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", tag);
+    if (!mkdtemp(dir)) FZ_FAIL("cannot make a private folder %s", dir);
+    if (cleanup) atexit(cleanup);
+}
+
 /* CRC-32 (IEEE 802.3, reflected, as zlib's crc32), bit by bit: written here
  * independently of the library's (src/rec) to re-seal .lrm inputs. */
 static inline uint32_t fz_crc32(const uint8_t *p, size_t n)
