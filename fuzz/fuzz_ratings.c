@@ -33,6 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int fd = fz_memfd("fuzz-ratings", data, size, path, sizeof path);
     if (fd < 0) return 0;
     lr_ctx *ctx = fz_ctx();
+    /* As the CLI does (--max-memory, default the memory available). */
+    lr_ctx_set_mem_limit(ctx, (int64_t)64 << 20);
     lr_ratings *r = (lr_ratings *)&r; /* must be set to NULL on failure */
     lr_ratings_report rep;
     lr_status s = lr_ratings_read(ctx, path, (int)(size & 1), &r, &rep);
