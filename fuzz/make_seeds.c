@@ -484,8 +484,8 @@ static void seeds_cli(void)
         "nmf\na.npy\n-k\n1\n-o\nw\n--solver\ncd\n--init\nnndsvd\n--l1\n0.1\n--l2\n0.2\n--dtype\nf32",
         "topics\ndocs.txt\n-k\n2\n-o\ntop",
         "topics\ndocs\n-k\n2\n-o\noutdir\n--method\nlsa\n--min-df\n1\n--max-df\n0.9\n--top\n3",
-        "topics\ndocs.txt\n-k\n1\n-o\nt\n--max-features\n5\n--min-length\n3\n--keep-stop-words\n"
-        "--sublinear-tf\n--max-iter\n10\n--tol\n1e-4\n--dtype\nf32",
+        ("topics\ndocs.txt\n-k\n1\n-o\nt\n--max-features\n5\n--min-length\n3\n--keep-stop-words\n"
+         "--sublinear-tf\n--max-iter\n10\n--tol\n1e-4\n--dtype\nf32"),
         "recommend\ntrain\nr.csv\n-o\nnew.lrm\n-k\n2\n--lambda\n0.1\n--iters\n3",
         "recommend\ntrain\nr.csv\n-o\nimp.lrm\n--implicit\n--alpha\n5\n--cg-steps\n2\n-k\n1",
         "recommend\ntrain\nr.csv\n-o\ns.lrm\n--sgd\n--sgd-rate\n0.05\n--no-biases\n--lambda-bias\n0.2",
