@@ -16,12 +16,15 @@
  * harness with -detect_leaks=0.
  *
  * Input format: arguments separated by NUL or newline bytes.  The first
- * is the subcommand (svd, compress, decompress, separate; anything else
- * picks one by its first byte and stays an argument).  Every '/' becomes
- * '_' and a leading ".." becomes "_.", so that all paths stay inside a
- * private sandbox folder (the working directory), which holds small valid
- * inputs (a.npy, img.png, img.jpg, x.lrz, v.y4m, gt/, out.png, outdir/)
- * and is restored after each input.
+ * is the subcommand (svd, compress, decompress, separate, nmf, topics,
+ * recommend -- whose own first argument is train, eval, top, similar or
+ * foldin; anything else picks one by its first byte and stays an
+ * argument).  Every '/' becomes '_' and a leading ".." becomes "_.", so
+ * that all paths stay inside a private sandbox folder (the working
+ * directory), which holds small valid inputs (a.npy, a.mtx, img.png,
+ * img.jpg, x.lrz, v.y4m, gt/, docs.txt, docs/, r.csv, new.csv, m.lrm,
+ * out.png, outdir/) and is restored after each input (top level and every
+ * folder of it).
  *
  * Checked: no memory error, exit codes are 0, 1 or 2, and nothing outside
  * the sandbox is touched. */
@@ -79,12 +82,20 @@ lr_ctx *__wrap_cli_ctx(const cli_common *cc)
 
 /* ---- the sandbox ---------------------------------------------------------- */
 static char sandbox[PATH_MAX];
-static char *base_names[64];
+/* What the sandbox holds after set-up: "name" at the top, "dir/name" in
+ * its folders. */
+static char *base_names[128];
 static int nbase;
 
 static void die_setup(const char *what, lr_ctx *ctx)
 {
     FZ_FAIL("sandbox set-up: %s: %s", what, ctx ? lr_ctx_errmsg(ctx) : "");
+}
+
+static void put_text(const char *name, const char *text)
+{
+    FILE *f = fopen(name, "wb");
+    if (!f || fputs(text, f) < 0 || fclose(f)) die_setup(name, NULL);
 }
 
 static void make_inputs(void)
@@ -147,6 +158,29 @@ static void make_inputs(void)
     }
     lr_image_destroy(m);
     lr_image_destroy(img);
+
+    /* a.mtx (svd, nmf on sparse input), docs.txt and docs/ (topics),
+     * r.csv, new.csv and m.lrm (recommend). */
+    put_text("a.mtx", "%%MatrixMarket matrix coordinate real general\n4 3 5\n"
+                      "1 1 1.5\n2 2 2\n3 3 0.5\n4 1 1\n4 3 3\n");
+    put_text("docs.txt", "matrix factorization of term counts\nlatent topics from word counts\n"
+                         "term weighting and topics\nrandom matrix sketches\n");
+    if (mkdir("docs", 0755)) die_setup("docs", NULL);
+    put_text("docs/one.txt", "singular values of a matrix\n");
+    put_text("docs/two.txt", "topics of documents and words\n");
+    put_text("r.csv", "user,item,rating\nu1,a,5\nu1,b,3\nu2,a,4\nu2,c,1\nu3,b,2\nu3,c,5\n"
+                      "u4,a,1\nu4,d,4\n");
+    put_text("new.csv", "n1,a,5\nn1,d,2\nn2,c,4\n");
+    lr_ratings *r;
+    if (lr_ratings_read(ctx, "r.csv", 0, &r, NULL)) die_setup("r.csv", ctx);
+    lr_rec_opts o;
+    lr_rec_opts_default(&o);
+    o.k = 2, o.iters = 2;
+    lr_rec *model;
+    if (lr_rec_train(ctx, r, &o, &model, NULL)) die_setup("model", ctx);
+    if (lr_rec_save(ctx, model, "m.lrm")) die_setup("m.lrm", ctx);
+    lr_rec_destroy(model);
+    lr_ratings_destroy(r);
     lr_ctx_destroy(ctx);
 }
 
@@ -169,26 +203,43 @@ static int is_base(const char *name)
     return 0;
 }
 
-/* Removes whatever a run added at the top of the sandbox and in outdir/. */
-static void restore(void)
+/* Lists (record = 1) or cleans (record = 0: removes what is not listed)
+ * the top of the sandbox and each of its folders, one level down. */
+static void walk(const char *dir, int record)
 {
-    DIR *d = opendir(".");
-    if (!d) FZ_FAIL("sandbox vanished");
+    DIR *d = opendir(dir);
+    if (!d) {
+        if (!*dir || !strcmp(dir, ".")) FZ_FAIL("sandbox vanished");
+        return;
+    }
     struct dirent *e;
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && !is_base(e->d_name))
-            remove_tree(e->d_name);
+    char p[PATH_MAX];
+    char *sub[64];
+    int nsub = 0;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        if (strcmp(dir, ".")) snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        else snprintf(p, sizeof p, "%s", e->d_name);
+        struct stat st;
+        int isdir = lstat(p, &st) == 0 && S_ISDIR(st.st_mode);
+        if (record) {
+            if (nbase < 128) base_names[nbase++] = strdup(p);
+        } else if (!is_base(p)) {
+            remove_tree(p);
+            continue;
+        }
+        if (isdir && !strcmp(dir, ".") && nsub < 64) sub[nsub++] = strdup(p);
+    }
     closedir(d);
-    if ((d = opendir("outdir"))) {
-        char p[PATH_MAX];
-        while ((e = readdir(d)))
-            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-                snprintf(p, sizeof p, "outdir/%s", e->d_name);
-                remove_tree(p);
-            }
-        closedir(d);
+    for (int i = 0; i < nsub; i++) {
+        walk(sub[i], record);
+        free(sub[i]);
     }
 }
+
+/* Removes whatever a run added at the top of the sandbox and in its
+ * folders (outdir/, gt/, docs/). */
+static void restore(void) { walk(".", 0); }
 
 static void cleanup_sandbox(void)
 {
@@ -204,12 +255,7 @@ static void setup(void)
     if (!mkdtemp(sandbox) || chdir(sandbox) != 0) FZ_FAIL("cannot make the sandbox");
     atexit(cleanup_sandbox); /* not in a command: the real atexit */
     make_inputs();
-    DIR *d = opendir(".");
-    struct dirent *e;
-    while (d && (e = readdir(d)) && nbase < 64)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            base_names[nbase++] = strdup(e->d_name);
-    if (d) closedir(d);
+    walk(".", 1);
 }
 
 /* ---- one input ------------------------------------------------------------ */
@@ -218,8 +264,11 @@ static void setup(void)
 static const struct {
     const char *name;
     int (*fn)(int, char **);
-} cmds[] = {{"svd", cmd_svd}, {"compress", cmd_compress},
-            {"decompress", cmd_decompress}, {"separate", cmd_separate}};
+} cmds[] = {{"svd", cmd_svd},           {"compress", cmd_compress},
+            {"decompress", cmd_decompress}, {"separate", cmd_separate},
+            {"nmf", cmd_nmf},           {"topics", cmd_topics},
+            {"recommend", cmd_recommend}};
+enum { NCMDS = sizeof cmds / sizeof cmds[0] };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -244,14 +293,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         p = q + 1;
     }
     int which = -1;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < NCMDS; i++)
         if (n && !strcmp(args[0], cmds[i].name)) which = i;
     char *argv[MAX_ARGS + 3];
     int argc = 0;
     if (which >= 0) {
         for (int i = 0; i < n; i++) argv[argc++] = args[i];
     } else {
-        which = size ? data[0] % 4 : 0;
+        which = size ? data[0] % NCMDS : 0;
         argv[argc++] = (char *)cmds[which].name;
         for (int i = 0; i < n; i++) argv[argc++] = args[i];
     }

@@ -6,9 +6,6 @@
  * path and leaves *out zeroed; a success gives a well-formed CSR (indptr
  * monotone, column indices in range) whose values are all finite.
  * Seeds: make_seeds.c (seeds_mtx). */
-#define _GNU_SOURCE
-#include <sys/mman.h>
-#include <unistd.h>
 #include "fuzz_util.h"
 #include "lowrank/mtx.h"
 
@@ -18,20 +15,9 @@ static const lr_status mtx_errors[] = {LR_ERR_FORMAT, LR_ERR_DATA, LR_ERR_NOMEM,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     lr_dtype want = size % 2 ? LR_F32 : LR_F64;
-    int fd = memfd_create("fuzz-mtx", 0);
-    if (fd < 0) return 0;
-    size_t off = 0;
-    while (off < size) {
-        ssize_t w = write(fd, data + off, size - off);
-        if (w <= 0) break;
-        off += (size_t)w;
-    }
-    if (off != size) {
-        close(fd);
-        return 0;
-    }
     char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    int fd = fz_memfd("fuzz-mtx", data, size, path, sizeof path);
+    if (fd < 0) return 0;
     lr_ctx *ctx = fz_ctx();
     /* As the CLI does with the machine's memory (or --max-memory): without a
      * limit, a header declaring 10^9 rows is a legitimate 8 GB CSR row index

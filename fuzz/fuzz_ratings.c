@@ -6,10 +6,7 @@
  * *out NULL; a success gives views by user and by item that are well
  * formed (ptr monotone, indices in range, finite values, the same count
  * both ways) and ids that map back to their indices. */
-#define _GNU_SOURCE
 #include <math.h>
-#include <sys/mman.h>
-#include <unistd.h>
 #include "fuzz_util.h"
 #include "lowrank/rec.h"
 
@@ -32,21 +29,12 @@ static void check_view(lr_ratings_view v, int64_t rows, int64_t cols, int64_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    int fd = memfd_create("fuzz-ratings", 0);
-    if (fd < 0) return 0;
-    size_t off = 0;
-    while (off < size) {
-        ssize_t w = write(fd, data + off, size - off);
-        if (w <= 0) break;
-        off += (size_t)w;
-    }
-    if (off != size) {
-        close(fd);
-        return 0;
-    }
     char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    int fd = fz_memfd("fuzz-ratings", data, size, path, sizeof path);
+    if (fd < 0) return 0;
     lr_ctx *ctx = fz_ctx();
+    /* As the CLI does (--max-memory, default the memory available). */
+    lr_ctx_set_mem_limit(ctx, (int64_t)64 << 20);
     lr_ratings *r = (lr_ratings *)&r; /* must be set to NULL on failure */
     lr_ratings_report rep;
     lr_status s = lr_ratings_read(ctx, path, (int)(size & 1), &r, &rep);

@@ -28,12 +28,9 @@ static void cleanup(void)
 static void setup(void)
 {
     if (dir[0]) return;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/lowrank-fuzz-truth-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) FZ_FAIL("cannot make a temporary folder");
+    fz_private_dir(dir, sizeof dir, "truth", cleanup);
     snprintf(gt1, sizeof gt1, "%s/gt000001.png", dir);
     snprintf(gt2, sizeof gt2, "%s/gt000002.png", dir);
-    atexit(cleanup);
 }
 
 static int write_file(const char *path, const uint8_t *data, size_t size)

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include "lowrank/lowrank.h"
 
 /* The name every harness passes as the file name; messages must quote it. */
@@ -110,6 +112,53 @@ static inline void fz_check_error(lr_ctx *ctx, lr_status s, const char *name,
     if (lr_ctx_status(ctx) != s)
         FZ_FAIL("returned %s but the context says %s", lr_status_str(s),
                 lr_status_str(lr_ctx_status(ctx)));
+}
+
+/* For the readers that only take a path: the input written to a memfd
+ * (an anonymous in-memory file), whose name /proc/self/fd/N goes into
+ * path[n].  Returns the descriptor (close it when done), or -1 when the
+ * memfd cannot be made or filled: the input is then skipped. */
+static inline int fz_memfd(const char *name, const uint8_t *data, size_t size, char *path,
+                           size_t n)
+{
+    int fd = (int)syscall(SYS_memfd_create, name, 0u);
+    if (fd < 0) return -1;
+    size_t off = 0;
+    while (off < size) {
+        ssize_t w = write(fd, data + off, size - off);
+        if (w <= 0) break;
+        off += (size_t)w;
+    }
+    if (off != size) {
+        close(fd);
+        return -1;
+    }
+    snprintf(path, n, "/proc/self/fd/%d", fd);
+    return fd;
+}
+
+/* A private folder for the harnesses that need files with names:
+ * $TMPDIR/lowrank-fuzz-TAG-XXXXXX into dir[n] (made once; later calls
+ * return at once), and cleanup (may be NULL) run at exit to empty it. */
+static inline void fz_private_dir(char *dir, size_t n, const char *tag, void (*cleanup)(void))
+{
+    if (dir[0]) return;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, n, "%s/lowrank-fuzz-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", tag);
+    if (!mkdtemp(dir)) FZ_FAIL("cannot make a private folder %s", dir);
+    if (cleanup) atexit(cleanup);
+}
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32), bit by bit: written here
+ * independently of the library's (src/rec) to re-seal .lrm inputs. */
+static inline uint32_t fz_crc32(const uint8_t *p, size_t n)
+{
+    uint32_t c = 0xffffffffu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int b = 0; b < 8; b++) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+    }
+    return ~c;
 }
 
 /* Reads every element of m (so ASan sees the whole extent) and returns

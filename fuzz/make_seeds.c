@@ -1,6 +1,7 @@
 /* make_seeds.c -- writes the seed corpus of every fuzz harness:
  *
- *   fuzz_seeds OUTDIR      -> OUTDIR/{npy,png,jpeg,lrz,video,truth,cli}/...
+ *   fuzz_seeds OUTDIR      -> OUTDIR/{npy,png,jpeg,lrz,video,truth,cli,mtx,ratings,
+ *                                     lrm,text}/...
  *
  * Small valid files made by the project's own writers (lr_npy_write,
  * lr_image_encode_*, lr_lrz_encode, lr_video_write) plus, written here
@@ -317,6 +318,102 @@ static void seeds_ratings(void)
         put("ratings", cases[i].name, cases[i].text, strlen(cases[i].text));
 }
 
+/* ---- .lrm models (fuzz_lrm) ---------------------------------------------------- */
+#include "fuzz_util.h" /* fz_crc32 */
+
+static unsigned char *slurp_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) fail(path, NULL);
+    static unsigned char buf[1 << 16];
+    *len = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    return buf;
+}
+
+/* Models of every kind trained on 5 users x 4 items and saved by
+ * lr_rec_save, then copies that must be refused: truncated, a newer version
+ * (CRC re-sealed), a rated-items index out of range (re-sealed). */
+static void seeds_lrm(lr_ctx *ctx)
+{
+    mkdir_p("lrm");
+    static const char *const users[] = {"u1", "u1", "u2", "u2", "u3", "u4", "u4", "u5", "u5"};
+    static const char *const items[] = {"a", "b", "a", "c", "d", "b", "c", "a", "d"};
+    static const double ratings[] = {5, 3, 4, 1, 2, 5, 4, 1, 3};
+    lr_ratings *r;
+    if (lr_ratings_from_triplets(ctx, 9, users, items, ratings, &r, NULL)) fail("ratings", ctx);
+    static const struct { const char *name; int kind, solver, k, biases; } models[] = {
+        {"explicit_als_k2.lrm", LR_REC_EXPLICIT, LR_REC_ALS, 2, 1},
+        {"explicit_biases_only.lrm", LR_REC_EXPLICIT, LR_REC_ALS, 0, 1},
+        {"explicit_sgd_k3_nobias.lrm", LR_REC_EXPLICIT, LR_REC_SGD, 3, 0},
+        {"implicit_k2.lrm", LR_REC_IMPLICIT, LR_REC_ALS, 2, 0},
+    };
+    for (size_t i = 0; i < sizeof models / sizeof *models; i++) {
+        lr_rec_opts o;
+        lr_rec_opts_default(&o);
+        o.kind = (lr_rec_kind)models[i].kind;
+        o.solver = (lr_rec_solver)models[i].solver;
+        o.k = models[i].k;
+        o.biases = models[i].biases;
+        o.iters = 3;
+        if (o.kind == LR_REC_IMPLICIT) o.lambda = 0.1;
+        lr_rec *m;
+        if (lr_rec_train(ctx, r, &o, &m, NULL)) fail("lr_rec_train", ctx);
+        if (lr_rec_save(ctx, m, path_of("lrm", models[i].name))) fail("lr_rec_save", ctx);
+        nfiles++;
+        lr_rec_destroy(m);
+    }
+    lr_ratings_destroy(r);
+    size_t len;
+    unsigned char *b = slurp_file(path_of("lrm", "explicit_als_k2.lrm"), &len);
+    if (len < 200) fail("explicit_als_k2.lrm is too short", NULL);
+    put("lrm", "truncated.lrm", b, len - 9);
+    b[8] = 2; /* version 2 */
+    uint32_t c = fz_crc32(b, len - 4);
+    memcpy(b + len - 4, &c, 4);
+    put("lrm", "version2.lrm", b, len);
+    b[8] = 1;
+    b[len - 5] = 0x7f; /* the last rated item's index, high byte */
+    c = fz_crc32(b, len - 4);
+    memcpy(b + len - 4, &c, 4);
+    put("lrm", "bad_item_index.lrm", b, len);
+}
+
+/* ---- text corpora (fuzz_text: a control byte, then the text) ------------------- */
+static void seeds_text(void)
+{
+    mkdir_p("text");
+    static char long_token[1100 + 16];
+    memset(long_token, 0, sizeof long_token);
+    long_token[0] = 0x02;
+    memset(long_token + 1, 'x', 1100);
+    memcpy(long_token + 1101, " short words\n", 13);
+    static const struct { const char *name; const char *text; size_t len; } cases[] = {
+#define T(n, s) {n, s, sizeof s - 1}
+        T("lines_default.txt", "\x02The quick brown fox jumps over the lazy dog\r\n"
+                               "Matrix factorization of the term_document matrix 42 times\n"
+                               "\n   \t\n"
+                               "last line without a newline"),
+        T("lines_unicode.txt", "\x02\xc3\x89" "cole na\xc3\xafve caf\xc3\xa9 STRASSE stra\xc3\x9f" "e\n"
+                               "\xce\x9f\xce\x94\xce\x9f\xce\xa3 \xc4\xb0stanbul \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\n"
+                               "emoji \xf0\x9f\x98\x80 x\xcc\x81y combining\n"),
+        T("lines_bad_utf8.txt", "\x02good words here\n\xc0\x80 overlong\n\xed\xa0\x80 surrogate\n"
+                                "\xf4\x90\x80\x80 beyond\ntruncated \xe2\x82\n"),
+        T("lines_binary.txt", "\x02text then a NUL\n\0 here\n"),
+        T("lines_min1_keep_stop.txt", "\x08" "a an the of i x y z\nthe a b c\n"),
+        T("lines_min_df.txt", "\x42" "apple banana\napple cherry\nbanana apple\n"),
+        T("lines_max_df_f32_sublinear.txt", "\x72word word word other\nword thing\nthing else\n"),
+        T("lines_max_features.txt", "\xc4three letter words only\nand more words here\nwords\n"),
+        T("folder.txt", "\x03" "first document text\x1e\x1esecond \xff bad\x1e" "bin\0ary\x1e"
+                        "fourth document, more text\n"),
+        T("folder_one.txt", "\x2b" "one lonely document"),
+#undef T
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        put("text", cases[i].name, cases[i].text, cases[i].len);
+    put("text", "long_token.txt", long_token, 1101 + 13);
+}
+
 /* ---- Matrix Market ----------------------------------------------------------- */
 static void seeds_mtx(void)
 {
@@ -378,6 +475,27 @@ static void seeds_cli(void)
         "separate\nv.y4m\n-o\nsep\n--frames\n1:3\n--size\n4x4\n--truth\ngt\n--panel\n1",
         "separate\nv%06d.png\n-o\noutdir\n--scale\n0.5\n--png-frames\n--clean",
         "separate\nv.y4m\n-o\nsep\n--lambda\n0.1\n--tol\n1e-4\n--max-iter\n3\n--threshold\n0.05\n--dtype\nf64",
+        "separate\nv.y4m\n-o\nsep\n--window\n2\n--carry\n1\n--method\nrpca",
+        "separate\nv.y4m\n-o\noutdir\n--window\n3\n--method\nsvd\n--rank\n1",
+        "svd\na.mtx\n-o\nout\n-k\n2\n--method\nkrylov",
+        "svd\na.mtx\n-o\nout\n-k\n1\n--dtype\nf32\n--method\nexact",
+        "nmf\na.npy\n-k\n2\n-o\nnmfout",
+        "nmf\na.mtx\n-k\n2\n-o\noutdir\n--solver\nmu\n--init\nrandom\n--max-iter\n5\n--tol\n1e-3",
+        "nmf\na.npy\n-k\n1\n-o\nw\n--solver\ncd\n--init\nnndsvd\n--l1\n0.1\n--l2\n0.2\n--dtype\nf32",
+        "topics\ndocs.txt\n-k\n2\n-o\ntop",
+        "topics\ndocs\n-k\n2\n-o\noutdir\n--method\nlsa\n--min-df\n1\n--max-df\n0.9\n--top\n3",
+        ("topics\ndocs.txt\n-k\n1\n-o\nt\n--max-features\n5\n--min-length\n3\n--keep-stop-words\n"
+         "--sublinear-tf\n--max-iter\n10\n--tol\n1e-4\n--dtype\nf32"),
+        "recommend\ntrain\nr.csv\n-o\nnew.lrm\n-k\n2\n--lambda\n0.1\n--iters\n3",
+        "recommend\ntrain\nr.csv\n-o\nimp.lrm\n--implicit\n--alpha\n5\n--cg-steps\n2\n-k\n1",
+        "recommend\ntrain\nr.csv\n-o\ns.lrm\n--sgd\n--sgd-rate\n0.05\n--no-biases\n--lambda-bias\n0.2",
+        "recommend\neval\nr.csv\n--folds\n2\n-k\n1\n--at\n2\n--relevant\n3",
+        "recommend\neval\nr.csv\n--test-fraction\n0.3\n--skip-bad",
+        "recommend\neval\nr.csv\n--leave-k-out\n1\n--implicit",
+        "recommend\ntop\nm.lrm\n--user\nu1\n-n\n2",
+        "recommend\nsimilar\nm.lrm\n--item\na\n-n\n3\n--json",
+        "recommend\nfoldin\nm.lrm\n--ratings\nnew.csv\n-n\n2\n--skip-bad",
+        "recommend\n--help",
     };
     for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
         char name[32];
@@ -405,6 +523,8 @@ int main(int argc, char **argv)
     seeds_cli();
     seeds_mtx();
     seeds_ratings();
+    seeds_lrm(ctx);
+    seeds_text();
     lr_ctx_destroy(ctx);
     printf("fuzz_seeds: %d files in %s\n", nfiles, root);
     return 0;

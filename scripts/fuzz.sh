@@ -7,7 +7,8 @@
 #   -j JOBS     harnesses run at once (default 2; each is one process)
 #   -b BUILD    build folder configured with CC=clang -DLOWRANK_FUZZ=ON and
 #               built with --target fuzz_all (default build-fuzz)
-#   HARNESS     npy png jpeg lrz video truth cli mtx ratings (default: all)
+#   HARNESS     npy png jpeg lrz video truth cli mtx ratings lrm text
+#               (default: all)
 #
 # Seeds are generated fresh (BUILD/fuzz/fuzz_seeds) into BUILD/fuzz-work/
 # seeds/; the corpus each harness grows is kept in BUILD/fuzz-work/corpus/
@@ -28,11 +29,11 @@ while getopts "t:j:b:" o; do
     t) T=$OPTARG ;;
     j) JOBS=$OPTARG ;;
     b) BUILD=$OPTARG ;;
-    *) sed -n '2,20p' "$0"; exit 2 ;;
+    *) sed -n '2,21p' "$0"; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
-ALL=(npy png jpeg lrz video truth cli mtx ratings)
+ALL=(npy png jpeg lrz video truth cli mtx ratings lrm text)
 HARNESSES=("$@")
 [ ${#HARNESSES[@]} -eq 0 ] && HARNESSES=("${ALL[@]}")
 case $BUILD in /*) ;; *) BUILD=$SRC/$BUILD ;; esac

@@ -137,6 +137,26 @@ echo "old picture" > existing.png
 mkdir outdir && echo "old U" > outdir/U.npy
 mkdir sepout && echo "old report" > sepout/report.json
 mkdir gt_bad && cp img.png gt_bad/gt000001.png  # RGB 9x6: wrong size for the video
+# nmf / svd on .mtx, topics, recommend
+cp "$S/mtx/coord_real.mtx" a.mtx
+head -n 4 a.mtx > trunc.mtx                      # 4 entries declared, 1 given
+printf '%%%%MatrixMarket matrix coordinate real general\n4000000000 4000000000 9000000000000000\n1 1 1\n' > huge.mtx
+printf '%%%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n2 2 nan\n' > nan.mtx
+printf '%%%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n2 2 -3\n' > neg.mtx
+printf '%%%%MatrixMarket matrix coordinate real general\n3 4 3\n1 1 1.5\n2 3 2\n3 4 1e-3\n' > pos.mtx
+printf 'matrix factorization of term counts\nlatent topics from word counts\nterm weighting and topics\nrandom matrix sketches\n' > docs.txt
+printf 'text, then a NUL\0 and more\n' > bin.txt
+printf '\xff\xfe words\n\xc0\x80 overlong\n' > badutf.txt
+printf '\n  \n' > blank.txt
+cp "$S/lrm/explicit_als_k2.lrm" m.lrm
+cp "$S/lrm/version2.lrm" v2.lrm
+head -c 200 m.lrm > trunc.lrm
+{ head -c 150 m.lrm; printf '\x55'; tail -c +152 m.lrm; } > corrupt.lrm
+echo "not a model" > text.lrm
+cp "$S/ratings/header.csv" r.csv
+printf 'u1,a,5\nu1,b,oops\n' > badline.csv
+printf 'u1,a,5\nu2,b,nan\n' > nanr.csv
+printf 'PK\3\4\0\0binary\0' > bin.csv
 
 # ---- the check -----------------------------------------------------------------
 snapshot() {
@@ -150,6 +170,8 @@ case_() {
     local code=$1 frags=$2; shift 2
     local what="lowrank $*"
     local before after rc cmd=$1
+    # recommend's messages start "lowrank recommend train:" (its commands)
+    [ "$cmd" = recommend ] && case ${2:-} in train|eval|top|similar|foldin) cmd="$1 $2" ;; esac
     before=$(snapshot)
     # A refusal takes well under a second: 60 s means it hangs.
     timeout -k 5 60 "$BIN" "$@" > "$T/stdout" 2> "$T/stderr" < /dev/null
@@ -323,6 +345,60 @@ case_ 2 "v.y4m|2.6 x|limit is 2.0 KiB" separate v.y4m --method svd --max-memory 
 case_ 2 "robust PCA|80 x 3|--max-memory" separate v.y4m --max-memory 4K -o sepout
 case_ 2 "--max-memory"                 separate v.y4m --max-memory '' -o sepout
 
+# ============================================================================
+# lowrank svd A.mtx (sparse input) and lowrank nmf A -k K -o OUTDIR; "newout"
+# does not exist: a refused run must not leave it behind.
+case_ 2 "trunc.mtx|ends after 1"       svd trunc.mtx -o outdir
+case_ 2 "huge.mtx|4000000000|--max-memory" svd huge.mtx -o outdir
+case_ 2 "nan.mtx|line 4|NaN"           svd nan.mtx -o newout
+case_ 2 "trunc.mtx|ends after 1"       nmf trunc.mtx -k 1 -o newout
+case_ 2 "huge.mtx|--max-memory"        nmf huge.mtx -k 1 -o outdir
+case_ 2 "nan.mtx|line 4|NaN"           nmf nan.mtx -k 1 -o outdir
+case_ 2 "neg.mtx|negative"             nmf neg.mtx -k 1 -o newout
+case_ 2 "A.npy|negative"               nmf A.npy -k 1 -o newout
+case_ 2 "text.npy"                     nmf text.npy -k 1 -o outdir
+case_ 2 "missing.npy"                  nmf missing.npy -k 1 -o outdir
+case_ 2 "-k|0"                         nmf pos.mtx -k 0 -o outdir
+case_ 2 "pos.mtx|k = 9"                nmf pos.mtx -k 9 -o outdir
+case_ 2 "--solver|x"                   nmf pos.mtx -k 1 --solver x -o outdir
+case_ 2 "existing.png|not a folder"    nmf pos.mtx -k 1 -o existing.png
+case_ 2 "pos.mtx|--max-memory"         nmf pos.mtx -k 1 --max-memory 100 -o newout
+
+# ============================================================================
+# lowrank topics CORPUS -k K -o OUTDIR
+case_ 2 "bin.txt|binary"               topics bin.txt -k 2 -o newout
+case_ 2 "badutf.txt|no usable document|2 invalid UTF-8" topics badutf.txt -k 2 -o newout
+case_ 2 "blank.txt|no usable document|2 empty" topics blank.txt -k 2 -o outdir
+case_ 2 "empty.npy|no documents"       topics empty.npy -k 2 -o newout
+case_ 2 "missing.txt"                  topics missing.txt -k 2 -o outdir
+case_ 2 "-k|0"                         topics docs.txt -k 0 -o outdir
+case_ 2 "docs.txt|max_df|min_df"       topics docs.txt -k 2 --min-df 3 --max-df 2 -o newout
+case_ 2 "--method|xyz"                 topics docs.txt -k 2 --method xyz -o outdir
+case_ 2 "existing.png|not a folder"    topics docs.txt -k 2 -o existing.png
+
+# ============================================================================
+# lowrank recommend train|eval|top|similar|foldin
+case_ 2 "corrupt.lrm|CRC"              recommend top corrupt.lrm --user u1
+case_ 2 "trunc.lrm|truncated"          recommend top trunc.lrm --user u1
+case_ 2 "text.lrm|not a lowrank model" recommend top text.lrm --user u1
+case_ 2 "v2.lrm|version 2|upgrade"     recommend top v2.lrm --user u1
+case_ 2 "empty.lrz|not a lowrank model" recommend top empty.lrz --user u1
+case_ 2 "corrupt.lrm|CRC"              recommend similar corrupt.lrm --item a
+case_ 2 "trunc.lrm|truncated"          recommend foldin trunc.lrm --ratings r.csv
+case_ 2 "nobody|m.lrm"                 recommend top m.lrm --user nobody
+case_ 2 "zzz|m.lrm"                    recommend similar m.lrm --item zzz
+case_ 2 "--user"                       recommend top m.lrm
+case_ 2 "badline.csv|line 2"           recommend train badline.csv -o new.lrm
+case_ 2 "nanr.csv|line 2|nan"          recommend train nanr.csv -o new.lrm
+case_ 2 "bin.csv|NUL"                  recommend train bin.csv -o new.lrm
+case_ 2 "missing.csv"                  recommend train missing.csv -o new.lrm
+case_ 2 "-k|300"                       recommend train r.csv -k 300 -o new.lrm
+case_ 2 "outdir|folder"                recommend train r.csv -o outdir
+case_ 2 "--lambda-bias"                recommend train r.csv --lambda-bias 0 -o new.lrm
+case_ 2 "badline.csv|line 2"           recommend eval badline.csv
+case_ 2 "badline.csv|line 2"           recommend foldin m.lrm --ratings badline.csv
+case_ 2 "bogus|unknown command"        recommend bogus
+
 # The same inputs pass with a larger limit (outputs in a folder of their own).
 mkdir "$T/memok"
 pass_case() {
@@ -414,6 +490,34 @@ else
     done
     echo "cli_badinput: kill test: $killed of 8 runs killed (run time $((us / 1000)) ms), $mixed left a mixed old/new set"
     if [ $killed -gt 0 ]; then ok; else bad "kill test: no run was killed (all finished first)"; fi
+    # SIGINT/SIGTERM (catchable) mid-way into a new folder: the cleanup
+    # (cli_out_*, common.c) removes the parts written so far and the folder
+    # it made, and the signal still ends the process.
+    interrupted=0
+    for i in 1 2 3 4; do
+        sig=INT
+        [ $((i % 2)) -eq 0 ] && sig=TERM
+        delay=$((us * (2 * i - 1) / 8))
+        "$BIN" svd kill/A.npy --method exact -k $n -o intdir --quiet &
+        pid=$!
+        sleep "$(printf '%d.%06d' $((delay / 1000000)) $((delay % 1000000)))"
+        kill -$sig $pid 2>/dev/null
+        wait $pid
+        rc=$?
+        # (A signal after the renames finds a complete set: nothing to undo.)
+        complete=no
+        [ "$(ls -A intdir 2>/dev/null | tr '\n' ' ')" = "S.npy U.npy Vt.npy " ] &&
+            cmp -s intdir/U.npy ref/U.npy && cmp -s intdir/Vt.npy ref/Vt.npy && complete=yes
+        if [ $rc -eq 0 ] || { [ $rc -ge 128 ] && [ $complete = yes ]; }; then
+            rm -rf intdir; ok   # finished first
+        elif [ $rc -ge 128 ] && [ ! -e intdir ]; then
+            interrupted=$((interrupted + 1)); ok
+        else
+            bad "SIG$sig test $i: exit $rc, left: $(ls -a intdir 2>&1 | tr '\n' ' ')"
+            rm -rf intdir
+        fi
+    done
+    echo "cli_badinput: signal test: $interrupted of 4 runs interrupted and cleaned up"
     # After all that, a normal run still works next to the leftovers.
     "$BIN" svd kill/A.npy --method exact -k $n -o kill --quiet
     check_rc=$?

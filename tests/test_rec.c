@@ -215,6 +215,23 @@ static void split_train_test(lr_ctx *ctx, const lr_ratings *r, lr_ratings **tr, 
     free(t);
 }
 
+/* Re-seals a modified model image (its last 4 bytes := the CRC-32 of the
+ * rest, computed here bit by bit), writes it to path and loads it. */
+static lr_status reseal_and_load(lr_ctx *ctx, unsigned char *cp, long sz, const char *path,
+                                 lr_rec **out)
+{
+    uint32_t crc = 0xffffffffu;
+    for (long e = 0; e < sz - 4; e++) {
+        crc ^= cp[e];
+        for (int b = 0; b < 8; b++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1)));
+    }
+    crc = ~crc;
+    memcpy(cp + sz - 4, &crc, 4);
+    FILE *f = fopen(path, "wb");
+    CHECK(f && fwrite(cp, 1, (size_t)sz, f) == (size_t)sz && fclose(f) == 0, "write %s", path);
+    return lr_rec_load(ctx, path, out);
+}
+
 static void test_explicit(lr_ctx *ctx)
 {
     double sigma = 0.3;
@@ -460,23 +477,65 @@ static void test_explicit(lr_ctx *ctx)
                 else bad2[c].msg = "SKIP";
             } else
                 cp[bad2[c].off] ^= bad2[c].val;
-            uint32_t crc = 0xffffffffu;
-            for (long e = 0; e < sz - 4; e++) {
-                crc ^= cp[e];
-                for (int b = 0; b < 8; b++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1)));
-            }
-            crc = ~crc;
-            memcpy(cp + sz - 4, &crc, 4);
-            f = fopen(bad, "wb");
-            fwrite(cp, 1, sz, f);
-            fclose(f);
             lr_rec *mx = NULL;
-            lr_status s = lr_rec_load(ctx, bad, &mx);
+            lr_status s = reseal_and_load(ctx, cp, sz, bad, &mx);
             CHECK(!strcmp(bad2[c].msg, "SKIP") ||
                       (s == LR_ERR_FORMAT && !mx && strstr(lr_ctx_errmsg(ctx), bad2[c].msg)),
                   "consistent CRC, case %d: %s", c, lr_ctx_errmsg(ctx));
             free(cp);
         }
+    }
+    /* values lr_rec_save never writes (training refuses or never produces
+     * them), CRC re-sealed: refused as damaged, not loaded */
+    {
+        uint64_t ulen, ilen, nu, ni, nnz;
+        memcpy(&nu, buf + 24, 8), memcpy(&ni, buf + 32, 8), memcpy(&nnz, buf + 40, 8);
+        memcpy(&ulen, buf + 88, 8), memcpy(&ilen, buf + 96, 8);
+        uint32_t kk;
+        memcpy(&kk, buf + 16, 4);
+        long bu = 112 + (long)(ulen + ilen);
+        long rptr = bu + 4 * (long)(nu + ni) + 4 * (long)(nu + ni) * (long)kk;
+        long ridx = rptr + 8 * (long)(nu + 1);
+        CHECK(ridx + 4 * (long)nnz + 4 == sz, "layout of the test model");
+        /* the first user with two rated items, to swap them */
+        int64_t row = -1, rp[2];
+        for (uint64_t u = 0; u < nu && row < 0; u++) {
+            memcpy(rp, buf + rptr + 8 * u, 16);
+            if (rp[1] - rp[0] >= 2) row = rp[0];
+        }
+        CHECK(row >= 0, "a user with two ratings");
+        const char *want[] = {"lambda out of range", "bias lambda out of range",
+                              "biases out of range", "factors out of range",
+                              "rated-items table is damaged"};
+        for (int c = 0; c < 5; c++) {
+            unsigned char *cp = malloc(sz);
+            memcpy(cp, buf, sz);
+            double dv = c == 0 ? NAN : 0.0;
+            float fv = c == 2 ? NAN : INFINITY;
+            if (c == 0) memcpy(cp + 56, &dv, 8);             /* lambda NaN */
+            if (c == 1) memcpy(cp + 104, &dv, 8);            /* lambda for the biases 0 */
+            if (c == 2) memcpy(cp + bu + 4, &fv, 4);         /* a user bias NaN */
+            if (c == 3) memcpy(cp + bu + 4 * (long)(nu + ni), &fv, 4); /* a factor Inf */
+            if (c == 4 && row >= 0) {                        /* a row out of order */
+                unsigned char t[4];
+                memcpy(t, cp + ridx + 4 * row, 4);
+                memcpy(cp + ridx + 4 * row, cp + ridx + 4 * row + 4, 4);
+                memcpy(cp + ridx + 4 * row + 4, t, 4);
+            }
+            lr_rec *mx = NULL;
+            lr_status s = reseal_and_load(ctx, cp, sz, bad, &mx);
+            CHECK(s == LR_ERR_FORMAT && !mx && strstr(lr_ctx_errmsg(ctx), want[c]) &&
+                      strstr(lr_ctx_errmsg(ctx), "bad.lrm"),
+                  "damaged value, case %d: %s (%s)", c, lr_status_str(s), lr_ctx_errmsg(ctx));
+            free(cp);
+        }
+        /* a model that needs more than the memory limit: refused, not built */
+        lr_ctx_set_mem_limit(ctx, 1000);
+        lr_rec *mx = NULL;
+        lr_status s = lr_rec_load(ctx, path, &mx);
+        CHECK(s == LR_ERR_NOMEM && lr_ctx_mem_refused(ctx) && !mx,
+              "model over a 1000-byte limit: %s (%s)", lr_status_str(s), lr_ctx_errmsg(ctx));
+        lr_ctx_set_mem_limit(ctx, LR_MEM_UNLIMITED);
     }
     free(buf);
     (void)out;
@@ -722,6 +781,46 @@ static void write_file(const char *path, const char *text)
     fclose(f);
 }
 
+/* lambda n far above the rating count (lambda 1e17, lambda_bias 0.05): the
+ * factors vanish and each bias is the ridge mean of its residuals, in closed
+ * form b = sum(t) / (n (1 + lambda_b)).  The solver used to add lambda n to
+ * the bias term and take (lambda - lambda_b) n off again, which cancelled to
+ * <= 0 ("not positive definite": training and fold-in failed). */
+static void test_huge_lambda(lr_ctx *ctx)
+{
+    static const char *const us[] = {"a", "a", "b", "b", "c", "c", "c"};
+    static const char *const is[] = {"x", "y", "x", "z", "x", "y", "z"};
+    static const double rv[] = {5, 3, 4, 1, 2, 5, 4};
+    lr_ratings *r = NULL;
+    CHECK_OK(ctx, lr_ratings_from_triplets(ctx, 7, us, is, rv, &r, NULL));
+    lr_rec_opts o;
+    lr_rec_opts_default(&o);
+    o.k = 2, o.lambda = 1e17, o.lambda_bias = 0.05, o.iters = 3;
+    lr_rec *m = NULL;
+    CHECK_OK(ctx, lr_rec_train(ctx, r, &o, &m, NULL));
+    if (m) {
+        /* 3 ratings for 1 + k = 3 unknowns: the primal (normal-equation) path */
+        int64_t it[3] = {lr_rec_item_index(m, "x"), lr_rec_item_index(m, "y"),
+                         lr_rec_item_index(m, "z")};
+        double nr[3] = {4.5, 2, 3.5};
+        float f[2] = {1, 1};
+        double bias = 0, t = 0;
+        for (int e = 0; e < 3; e++) t += nr[e] - lr_rec_mean(m) - lr_rec_item_bias(m, it[e]);
+        CHECK_OK(ctx, lr_rec_foldin(ctx, m, 3, it, nr, f, &bias));
+        double want = t / (3 * (1 + 0.05));
+        CHECK(fabs(bias - want) < 1e-5 * (1 + fabs(want)), "fold-in bias %.9g, closed form %.9g",
+              bias, want);
+        CHECK(fabs(f[0]) < 1e-6 && fabs(f[1]) < 1e-6, "fold-in factors %g %g, want ~0", f[0], f[1]);
+        lr_rec_destroy(m);
+    }
+    /* lambda_bias = 0 is refused (the dual system divides by it) */
+    o.lambda = 0.1, o.lambda_bias = 0;
+    lr_rec *m0 = NULL;
+    CHECK(lr_rec_train(ctx, r, &o, &m0, NULL) == LR_ERR_ARG && !m0, "lambda_bias 0: %s",
+          lr_ctx_errmsg(ctx));
+    lr_ratings_destroy(r);
+}
+
 static void test_reader(lr_ctx *ctx)
 {
     char p[512];
@@ -793,6 +892,7 @@ int main(void)
     test_explicit(ctx);
     test_sparse_rows(ctx);
     test_implicit(ctx);
+    test_huge_lambda(ctx);
     lr_ctx_destroy(ctx);
     return tu_done("test_rec");
 }

@@ -354,6 +354,9 @@ static void test_mtx(lr_ctx *ctx)
         CHECK(st == LR_ERR_FORMAT || st == LR_ERR_DATA ||
               (st == LR_ERR_NOMEM && lr_ctx_mem_refused(ctx)),
               "bad file %zu accepted (%s)", i, lr_status_str(st));
+        if (!strcmp(bad[i].want, "memory"))
+            CHECK(st == LR_ERR_NOMEM && lr_ctx_mem_refused(ctx),
+                  "over-budget header: %s, want a refusal (LR_ERR_NOMEM)", lr_status_str(st));
         CHECK(strstr(lr_ctx_errmsg(ctx), "sym.mtx") && strstr(lr_ctx_errmsg(ctx), bad[i].want),
               "bad file %zu: message '%s' should name the file and '%s'", i,
               lr_ctx_errmsg(ctx), bad[i].want);
@@ -371,6 +374,19 @@ static void test_mtx(lr_ctx *ctx)
     CHECK(strstr(lr_ctx_errmsg(cc), "ends after 1") != NULL, "message: %s", lr_ctx_errmsg(cc));
     CHECK(largest < ((size_t)1 << 20), "largest allocation %zu bytes for a 1-entry file",
           largest);
+    lr_ctx_destroy(cc);
+    /* A declared size over the memory limit is a refusal under the budget,
+     * as npy/png readers give it: LR_ERR_NOMEM, marked refused, not DATA. */
+    write_file(path2, "%%MatrixMarket matrix coordinate real general\n"
+                      "100000 100000 10000000\n1 1 1\n");
+    cc = lr_ctx_create();
+    lr_ctx_set_mem_limit(cc, (int64_t)1 << 20);
+    lr_status st = lr_mtx_read(cc, path2, LR_F64, &b);
+    CHECK(st == LR_ERR_NOMEM && lr_ctx_mem_refused(cc),
+          "declared size over a 1 MiB limit: %s (refused %d)", lr_status_str(st),
+          lr_ctx_mem_refused(cc));
+    CHECK(strstr(lr_ctx_errmsg(cc), "sym.mtx") != NULL, "message: %s", lr_ctx_errmsg(cc));
+    CHECK(b.indptr == NULL && b.nnz == 0, "refused read left a matrix");
     lr_ctx_destroy(cc);
     snprintf(path2, sizeof path2, "%s/missing.mtx", dir);
     CHECK(lr_mtx_read(ctx, path2, LR_F64, &b) == LR_ERR_IO, "missing file");

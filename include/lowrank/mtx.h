@@ -8,7 +8,10 @@
  * or unsupported header, a malformed size or entry line, indices out of
  * range, fewer or more entries than declared, a symmetric entry above the
  * diagonal; with LR_ERR_DATA: NaN/Inf (or beyond float32's range when
- * reading as f32) and sizes that cannot fit in the available memory.
+ * reading as f32).  Declared sizes whose reading would exceed the context's
+ * memory limit (lr_ctx_set_mem_limit) are refused before anything is
+ * allocated with LR_ERR_NOMEM and lr_ctx_mem_refused() true, as the other
+ * readers (lr_npy_read, lr_image_read) refuse them.
  * Memory while reading: about 64 bytes per stored entry, then the CSR
  * (16 + 4 or 8 bytes per entry).  The entry arrays grow with the lines
  * actually read: a short file cannot make the reader allocate the size its
@@ -27,7 +30,8 @@ extern "C" {
 
 /* Reads path as element type t into *out (free with lr_csr_free; *out is
  * zeroed on failure).  Errors: LR_ERR_IO, LR_ERR_FORMAT, LR_ERR_DATA,
- * LR_ERR_NOMEM, LR_ERR_ARG (bad t). */
+ * LR_ERR_NOMEM (a failed allocation, or a refusal under the memory limit:
+ * lr_ctx_mem_refused), LR_ERR_ARG (bad t). */
 LR_API lr_status lr_mtx_read(lr_ctx *ctx, const char *path, lr_dtype t, lr_csr *out);
 /* Writes a (checked first with lr_csr_check).  Errors: LR_ERR_ARG,
  * LR_ERR_DATA, LR_ERR_IO. */

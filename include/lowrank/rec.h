@@ -124,8 +124,8 @@ typedef struct lr_rec_opts {
     lr_rec_solver solver; /* explicit only; default LR_REC_ALS */
     int k;                /* factors, 0..256; 0 = biases only (explicit) */
     double lambda;        /* > 0; default 0.05 explicit, 0.1 implicit */
-    double lambda_bias;   /* explicit: the biases' lambda; < 0 (default) =
-                             the same as lambda */
+    double lambda_bias;   /* explicit: the biases' lambda, > 0; < 0 (default)
+                             = the same as lambda */
     double alpha;         /* implicit confidence slope, default 10 */
     int iters;            /* ALS iterations / SGD epochs, default 15 */
     int cg_steps;         /* implicit: CG steps per row, default 3 */
@@ -183,14 +183,19 @@ LR_API lr_status lr_rec_similar(lr_ctx *ctx, const lr_rec *m, int64_t i, int64_t
                                 int64_t *items, double *scores, int64_t *got);
 /* Factors (k floats) and bias for a new user from n (item, rating) pairs,
  * solved exactly as a training half-step solves a user's row.
- * Errors: LR_ERR_ARG (item out of range), LR_ERR_DATA (NaN rating, n = 0). */
+ * Errors: LR_ERR_ARG (item out of range), LR_ERR_DATA (NaN rating, n = 0, or
+ * values out of floating-point range: no finite solution). */
 LR_API lr_status lr_rec_foldin(lr_ctx *ctx, const lr_rec *m, int64_t n, const int64_t *items,
                                const double *ratings, float *factors, double *bias);
 
 /* ---- Model files (.lrm, docs/FORMAT-lrm.md) --------------------------------
  * Written atomically (lr_outfile).  Loading checks magic, version, sizes and
- * the CRC-32 of the whole file: damaged, truncated or newer-version files are
- * refused with LR_ERR_FORMAT and a message naming the file. */
+ * the CRC-32 of the whole file, then every value (options as training takes
+ * them, finite factors, the rated-items table): damaged, truncated or
+ * newer-version files are refused with LR_ERR_FORMAT and a message naming the
+ * file.  With a memory limit on ctx, a model that would not fit is refused
+ * before it is built (LR_ERR_NOMEM, lr_ctx_mem_refused); LR_ERR_IO when the
+ * file cannot be read. */
 LR_API lr_status lr_rec_save(lr_ctx *ctx, const lr_rec *m, const char *path);
 LR_API lr_status lr_rec_load(lr_ctx *ctx, const char *path, lr_rec **out);
 

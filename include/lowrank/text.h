@@ -48,7 +48,9 @@ typedef struct lr_corpus_counts {
 /* Reads a folder or a one-document-per-line file (a final line without
  * '\n' counts; a trailing '\r' is dropped).  Errors: LR_ERR_IO (unreadable:
  * the message names the path), LR_ERR_FORMAT (a binary corpus file),
- * LR_ERR_DATA (no usable document at all: the message gives the counts). */
+ * LR_ERR_DATA (no usable document at all: the message gives the counts),
+ * LR_ERR_NOMEM (a failed allocation, or text of 64 MiB or more over the
+ * context's memory limit: lr_ctx_mem_refused). */
 LR_API lr_status lr_corpus_read(lr_ctx *ctx, const char *path,
                                 lr_corpus **out);
 /* A corpus of n in-memory documents (copied; each len[i] bytes, or

@@ -101,6 +101,28 @@ void cli_probe_dir(const cli_common *cc, const char *dir);
 /* Joins dir and name into buf. */
 const char *cli_path(char *buf, size_t n, const char *dir, const char *name);
 
+/* ---- The result set of a run (svd, nmf, topics) ---------------------------
+ * Result files are written complete under hidden part names
+ * (DIR/.NAME.part-PID) and renamed into place together at the end.  Until
+ * then, exit (cli_die included), SIGINT, SIGTERM, SIGHUP and an MPI abort
+ * remove the parts written so far and an output folder this run created
+ * (only while empty: nothing else is ever removed).  One set per process;
+ * cli_common_init empties it. */
+enum { CLI_OUT_MAX = 16 };
+/* Installs that cleanup (atexit, the three signals, cli_abort_cleanup). */
+void cli_out_guard(void);
+/* Remembers dir (just created by this run) for removal on failure. */
+void cli_out_made_dir(const char *dir);
+/* Reserves result NAME in DIR and returns the part path to write it to
+ * (removed on failure from now on: a writer that fails leaves nothing, and
+ * unlinking a missing file is harmless).  At most CLI_OUT_MAX. */
+const char *cli_out_add(const char *dir, const char *name);
+/* The final path of the i-th reserved result. */
+const char *cli_out_final(int i);
+/* Renames every part into place, in the order reserved; dies with exit 1
+ * (naming the file, and whether the set is now mixed) when one fails. */
+void cli_out_commit(const cli_common *cc);
+
 /* Writes a cJSON tree atomically to path (pretty-printed). */
 lr_status cli_write_json(lr_ctx *ctx, const char *path, const cJSON *root);
 /* Prints the report on stdout when --json. */

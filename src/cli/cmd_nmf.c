@@ -12,7 +12,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,33 +55,6 @@ static const char usage[] =
 
 enum { F_W, F_H, F_REPORT, NFILES };
 static const char *const file_names[NFILES] = {"W.npy", "H.npy", "report.json"};
-static struct {
-    char part[NFILES][PATH_MAX];
-    int have_part[NFILES];
-    char dir[PATH_MAX];
-    int made_dir, finished;
-} cleanup;
-
-static void cleanup_now(void)
-{
-    for (int i = 0; i < NFILES; i++)
-        if (cleanup.have_part[i]) {
-            unlink(cleanup.part[i]);
-            cleanup.have_part[i] = 0;
-        }
-    if (cleanup.made_dir && !cleanup.finished) {
-        rmdir(cleanup.dir);
-        cleanup.made_dir = 0;
-    }
-}
-
-static void on_signal(int sig)
-{
-    cleanup_now();
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
 enum { OPT_SOLVER = 2101, OPT_INIT, OPT_TOL, OPT_MAXIT, OPT_L1, OPT_L2, OPT_DTYPE };
 static const struct option longopts[] = {
     {"output", required_argument, 0, 'o'},
@@ -113,10 +85,7 @@ static void prepare_outdir(const cli_common *cc, const char *dir)
         cli_die(cc, EXIT_USAGE, "output '%s' exists and is not a folder; choose a folder "
                 "name with -o", dir);
     cli_make_outdir(cc, dir);
-    if (!existed) {
-        snprintf(cleanup.dir, sizeof cleanup.dir, "%s", dir);
-        cleanup.made_dir = 1;
-    }
+    if (!existed) cli_out_made_dir(dir);
     cli_probe_dir(cc, dir);
     for (int i = 0; i < NFILES; i++) {
         char p[PATH_MAX];
@@ -290,10 +259,7 @@ int cmd_nmf(int argc, char **argv)
     size_t plen = strlen(path);
     int sparse = plen >= 4 && !strcasecmp(path + plen - 4, ".mtx");
 
-    atexit(cleanup_now);
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    signal(SIGHUP, on_signal);
+    cli_out_guard();
     double t_start = cli_now();
     lr_ctx *ctx = cli_ctx(&cc);
     lr_mat A = {0};
@@ -352,35 +318,20 @@ int cmd_nmf(int argc, char **argv)
 
     /* Write W, H, then the report (with the write time so far), under part
      * names; rename all three at the end. */
-    char final[NFILES][PATH_MAX];
-    for (int i = 0; i < NFILES; i++) {
-        char name[128];
-        snprintf(name, sizeof name, ".%s.part-%ld", file_names[i], (long)getpid());
-        cli_path(cleanup.part[i], sizeof cleanup.part[i], outdir, name);
-        cli_path(final[i], PATH_MAX, outdir, file_names[i]);
-    }
     t0 = cli_now();
     lr_mat W = lr_nmf_w(res), H = lr_nmf_h(res);
     for (int i = 0; i < F_REPORT; i++) {
-        cleanup.have_part[i] = 1;
-        s = lr_npy_write(ctx, cleanup.part[i], i == F_W ? &W : &H);
+        s = lr_npy_write(ctx, cli_out_add(outdir, file_names[i]), i == F_W ? &W : &H);
         if (s) cli_die(&cc, EXIT_RUNTIME, "cannot write %s: %s; no result file was replaced",
-                       final[i], lr_ctx_errmsg(ctx));
+                       cli_out_final(i), lr_ctx_errmsg(ctx));
     }
     double times[4] = {t_read, t_nmf, cli_now() - t0, cli_now() - t_start};
     cJSON *root = report(&cc, ctx, path, sparse, m, n, nnz, t, &o, res, converged, relerr,
                          times, in_bytes);
-    cleanup.have_part[F_REPORT] = 1;
-    s = cli_write_json(ctx, cleanup.part[F_REPORT], root);
+    s = cli_write_json(ctx, cli_out_add(outdir, file_names[F_REPORT]), root);
     if (s) cli_die(&cc, EXIT_RUNTIME, "cannot write %s: %s; no result file was replaced",
-                   final[F_REPORT], lr_ctx_errmsg(ctx));
-    for (int i = 0; i < NFILES; i++) {
-        if (rename(cleanup.part[i], final[i]) != 0)
-            cli_die(&cc, EXIT_RUNTIME, "cannot rename the finished %s into place (%s)",
-                    final[i], strerror(errno));
-        cleanup.have_part[i] = 0;
-    }
-    cleanup.finished = 1;
+                   cli_out_final(F_REPORT), lr_ctx_errmsg(ctx));
+    cli_out_commit(&cc);
     if (!cc.quiet) {
         cli_info(&cc, "%s: %s: %lld x %lld %s%s, k = %lld, solver %s, init %s", cc.prog, path,
                  (long long)m, (long long)n, lr_dtype_name(t), sparse ? " sparse" : "",
@@ -390,7 +341,8 @@ int cmd_nmf(int argc, char **argv)
                  converged ? "" : " (max reached)", lr_nmf_loss(res), relerr);
         cli_info(&cc, "  %.3f s (read %.3f s, NMF %.3f s), peak memory %.1f MB (input %.1f MB)",
                  cli_now() - t_start, t_read, t_nmf, cli_peak_rss() / 1e6, in_bytes / 1e6);
-        cli_info(&cc, "  wrote %s, %s, %s", final[F_W], final[F_H], final[F_REPORT]);
+        cli_info(&cc, "  wrote %s, %s, %s", cli_out_final(F_W), cli_out_final(F_H),
+                 cli_out_final(F_REPORT));
     }
     cli_print_json(&cc, root);
     cJSON_Delete(root);

@@ -13,7 +13,6 @@
 #include <libgen.h>
 #include <limits.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,37 +60,9 @@ static const char usage[] =
     "transpose in CSR).  Exit codes: 0 ok, 1 runtime failure, 2 bad usage or\n"
     "input.\n";
 
-/* ---- cleanup of what this run created ---------------------------------- */
+/* ---- the result files (the set and its cleanup: cli_out_*, common.c) ---- */
 enum { F_U, F_S, F_VT, NFILES };
 static const char *const file_names[NFILES] = {"U.npy", "S.npy", "Vt.npy"};
-static struct {
-    char part[NFILES][PATH_MAX];  /* complete hidden files not yet renamed */
-    int have_part[NFILES];
-    char dir[PATH_MAX];           /* output folder made by this run */
-    int made_dir;
-    int finished;
-} cleanup;
-
-/* Only async-signal-safe calls: runs from atexit and from signal handlers. */
-static void cleanup_now(void)
-{
-    for (int i = 0; i < NFILES; i++)
-        if (cleanup.have_part[i]) {
-            unlink(cleanup.part[i]);
-            cleanup.have_part[i] = 0;
-        }
-    if (cleanup.made_dir && !cleanup.finished) {
-        rmdir(cleanup.dir); /* only when empty: never removes anything else */
-        cleanup.made_dir = 0;
-    }
-}
-
-static void on_signal(int sig)
-{
-    cleanup_now();
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
 
 /* ---- option parsing ---------------------------------------------------- */
 enum {
@@ -163,8 +134,7 @@ static void prepare_outdir(const cli_common *cc, const char *dir)
         if (mkdir(dir, 0755) != 0)
             cli_die(cc, EXIT_USAGE, "cannot create output folder '%s' (%s); choose a "
                     "writable place with -o", dir, strerror(errno));
-        snprintf(cleanup.dir, sizeof cleanup.dir, "%s", dir);
-        cleanup.made_dir = 1;
+        cli_out_made_dir(dir);
     }
     char probe[PATH_MAX];
     cli_path(probe, sizeof probe, dir, ".lowrank-probe-XXXXXX");
@@ -187,39 +157,21 @@ static void prepare_outdir(const cli_common *cc, const char *dir)
 /* Writes the three results under hidden part names, then renames them all.
  * Dies (exit 1) on failure; the atexit cleanup removes the parts. */
 static void write_results(const cli_common *cc, lr_ctx *ctx, const char *dir,
-                          const lr_svd *res, const lr_mat *Uall, lr_dtype t,
-                          char final[NFILES][PATH_MAX])
+                          const lr_svd *res, const lr_mat *Uall, lr_dtype t)
 {
     lr_mat U = Uall ? *Uall : lr_svd_u(res), Vt = lr_svd_vt(res);
     int64_t r = lr_svd_rank(res);
     for (int i = 0; i < NFILES; i++) {
-        char name[128];
-        snprintf(name, sizeof name, ".%s.part-%ld", file_names[i], (long)getpid());
-        cli_path(cleanup.part[i], sizeof cleanup.part[i], dir, name);
-        cli_path(final[i], PATH_MAX, dir, file_names[i]);
-    }
-    /* Marked before writing: lr_npy_write leaves nothing under the name on
-     * failure, and unlinking a missing file is harmless. */
-    for (int i = 0; i < NFILES; i++) {
-        cleanup.have_part[i] = 1;
-        lr_status s = i == F_U ? lr_npy_write(ctx, cleanup.part[i], &U)
-                    : i == F_S ? lr_npy_write_vector(ctx, cleanup.part[i], lr_svd_s(res), r, t)
-                               : lr_npy_write(ctx, cleanup.part[i], &Vt);
+        const char *part = cli_out_add(dir, file_names[i]);
+        lr_status s = i == F_U ? lr_npy_write(ctx, part, &U)
+                    : i == F_S ? lr_npy_write_vector(ctx, part, lr_svd_s(res), r, t)
+                               : lr_npy_write(ctx, part, &Vt);
         if (s)
             cli_die(cc, cli_exit_code(s) == EXIT_USAGE ? EXIT_RUNTIME : cli_exit_code(s),
-                    "cannot write %s: %s; no result file was replaced", final[i],
+                    "cannot write %s: %s; no result file was replaced", cli_out_final(i),
                     lr_ctx_errmsg(ctx));
     }
-    /* Renames of complete files within one folder: they fail only if the
-     * folder itself changes under us. */
-    for (int i = 0; i < NFILES; i++) {
-        if (rename(cleanup.part[i], final[i]) != 0)
-            cli_die(cc, EXIT_RUNTIME, "cannot rename the finished %s into place (%s)%s",
-                    final[i], strerror(errno),
-                    i ? "; the files renamed before it are complete but the set is mixed"
-                      : "; nothing was replaced");
-        cleanup.have_part[i] = 0;
-    }
+    cli_out_commit(cc);
 }
 
 static const char *human_bytes(char *buf, size_t n, double b)
@@ -361,11 +313,7 @@ int cmd_svd(int argc, char **argv)
     if (!probe) cli_die(&cc, EXIT_USAGE, "cannot read '%s' (%s)", path, strerror(errno));
     fclose(probe);
 
-    atexit(cleanup_now);
-    cli_abort_cleanup = cleanup_now;
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    signal(SIGHUP, on_signal);
+    cli_out_guard();
     prepare_outdir(&cc, outdir);
     }
     if (cli_mpi) cli_mpi->barrier(); /* rank 0's checks passed */
@@ -469,12 +417,10 @@ int cmd_svd(int argc, char **argv)
             return EXIT_OK;
         }
     }
-    char final[NFILES][PATH_MAX];
     t0 = cli_now();
-    write_results(&cc, ctx, outdir, res, cli_mpi ? &Uall : NULL, t, final);
+    write_results(&cc, ctx, outdir, res, cli_mpi ? &Uall : NULL, t);
     lr_mat_free(ctx, &Uall);
     double t_write = cli_now() - t0;
-    cleanup.finished = 1;
 
     /* Report. */
     int64_t r = lr_svd_rank(res);
@@ -524,8 +470,8 @@ int cmd_svd(int argc, char **argv)
             char line[256];
             cli_info(&cc, "  %s", cli_mpi->report(NULL, line, sizeof line));
         }
-        cli_info(&cc, "  wrote %s (%lld x %lld), %s (%lld), %s (%lld x %lld)", final[F_U],
-                 (long long)m, (long long)r, final[F_S], (long long)r, final[F_VT],
+        cli_info(&cc, "  wrote %s (%lld x %lld), %s (%lld), %s (%lld x %lld)", cli_out_final(F_U),
+                 (long long)m, (long long)r, cli_out_final(F_S), (long long)r, cli_out_final(F_VT),
                  (long long)r, (long long)n);
     }
     if (cc.json) {
@@ -576,7 +522,7 @@ int cmd_svd(int argc, char **argv)
         }
         cJSON *files = cJSON_AddObjectToObject(root, "files");
         for (int i = 0; i < NFILES; i++)
-            cJSON_AddStringToObject(files, i == F_U ? "U" : i == F_S ? "S" : "Vt", final[i]);
+            cJSON_AddStringToObject(files, i == F_U ? "U" : i == F_S ? "S" : "Vt", cli_out_final(i));
         cli_print_json(&cc, root);
         cJSON_Delete(root);
     }

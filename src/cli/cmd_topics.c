@@ -15,7 +15,6 @@
 #include <libgen.h>
 #include <limits.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,67 +65,16 @@ static const char usage[] =
     "twice during NMF/LSA for its transpose) + the factors.  Exit codes: 0 ok,\n"
     "1 runtime failure, 2 bad usage or input.\n";
 
-/* ---- the output set and its cleanup ------------------------------------------- */
-enum { MAX_OUT = 10 };
-static struct {
-    char part[MAX_OUT][PATH_MAX];
-    char final[MAX_OUT][PATH_MAX];
-    int have_part[MAX_OUT];
-    int n;
-    char dir[PATH_MAX];
-    int made_dir;
-    int finished;
-} out;
+/* ---- the output set (cli_out_*, common.c: part files, cleanup) -------------- */
+static char out_dir[PATH_MAX];
 
-static void cleanup_now(void)
-{
-    for (int i = 0; i < out.n; i++)
-        if (out.have_part[i]) {
-            unlink(out.part[i]);
-            out.have_part[i] = 0;
-        }
-    if (out.made_dir && !out.finished) {
-        rmdir(out.dir);
-        out.made_dir = 0;
-    }
-}
-
-static void on_signal(int sig)
-{
-    cleanup_now();
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-/* Reserves the next output: its part path (returned) and final path. */
-static const char *out_add(const char *name)
-{
-    int i = out.n++;
-    char pn[128];
-    snprintf(pn, sizeof pn, ".%s.part-%ld", name, (long)getpid());
-    cli_path(out.part[i], PATH_MAX, out.dir, pn);
-    cli_path(out.final[i], PATH_MAX, out.dir, name);
-    out.have_part[i] = 1; /* a failed writer leaves nothing; unlink is harmless */
-    return out.part[i];
-}
+/* Reserves the next output in the output folder: its part path. */
+static const char *out_add(const char *name) { return cli_out_add(out_dir, name); }
 
 static void out_fail(const cli_common *cc, lr_status s, const char *what, const char *msg)
 {
     cli_die(cc, s == LR_ERR_NOMEM ? EXIT_RUNTIME : EXIT_RUNTIME,
             "cannot write %s: %s; no result file was replaced", what, msg);
-}
-
-static void out_commit_all(const cli_common *cc)
-{
-    for (int i = 0; i < out.n; i++) {
-        if (rename(out.part[i], out.final[i]) != 0)
-            cli_die(cc, EXIT_RUNTIME, "cannot rename the finished %s into place (%s)%s",
-                    out.final[i], strerror(errno),
-                    i ? "; the files renamed before it are complete but the set is mixed"
-                      : "; nothing was replaced");
-        out.have_part[i] = 0;
-    }
-    out.finished = 1;
 }
 
 /* ---- options ---------------------------------------------------------------------- */
@@ -209,11 +157,11 @@ static void check_outdir(const cli_common *cc, const char *dir)
 static void make_outdir(const cli_common *cc, const char *dir)
 {
     struct stat st;
-    snprintf(out.dir, sizeof out.dir, "%s", dir);
+    snprintf(out_dir, sizeof out_dir, "%s", dir);
     if (stat(dir, &st) == 0) return;
     if (mkdir(dir, 0755) != 0)
         cli_die(cc, EXIT_USAGE, "cannot create output folder '%s' (%s)", dir, strerror(errno));
-    out.made_dir = 1;
+    cli_out_made_dir(dir);
 }
 
 /* ---- results --------------------------------------------------------------------------- */
@@ -364,10 +312,7 @@ int cmd_topics(int argc, char **argv)
     if (!S_ISDIR(st.st_mode) && access(path, R_OK) != 0)
         cli_die(&cc, EXIT_USAGE, "cannot read '%s' (%s)", path, strerror(errno));
     check_outdir(&cc, outdir);
-    atexit(cleanup_now);
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    signal(SIGHUP, on_signal);
+    cli_out_guard();
 
     lr_ctx *ctx = cli_ctx(&cc);
     double t0 = cli_now();
@@ -579,7 +524,7 @@ int cmd_topics(int argc, char **argv)
     cJSON_AddNumberToObject(r, "seed", (double)cc.seed);
     if ((s = cli_write_json(ctx, out_add("report.json"), r)))
         out_fail(&cc, s, "report.json", lr_ctx_errmsg(ctx));
-    out_commit_all(&cc);
+    cli_out_commit(&cc);
 
     if (!cc.quiet && !cc.json) {
         fprintf(stderr, "%s: %lld documents x %lld terms (%lld entries); %s k = %lld in %.2f s",

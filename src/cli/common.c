@@ -9,14 +9,100 @@
 #include <string.h>
 #include <strings.h>
 #include <ctype.h>
+#include <limits.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
 
+/* ---- the result set (cli_out_*) ---------------------------------------------- */
+static struct {
+    char part[CLI_OUT_MAX][PATH_MAX];  /* complete hidden files not yet renamed */
+    char final[CLI_OUT_MAX][PATH_MAX];
+    volatile sig_atomic_t have_part[CLI_OUT_MAX];
+    int n;
+    char dir[PATH_MAX];                /* output folder made by this run */
+    volatile sig_atomic_t made_dir, finished;
+} out_set;
+
+/* Only async-signal-safe calls: runs from atexit and from signal handlers. */
+static void out_cleanup(void)
+{
+    for (int i = 0; i < out_set.n; i++)
+        if (out_set.have_part[i]) {
+            unlink(out_set.part[i]);
+            out_set.have_part[i] = 0;
+        }
+    if (out_set.made_dir && !out_set.finished) {
+        rmdir(out_set.dir); /* only when empty: never removes anything else */
+        out_set.made_dir = 0;
+    }
+}
+
+static void out_on_signal(int sig)
+{
+    out_cleanup();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void cli_out_guard(void)
+{
+    static int installed;
+    if (!installed) atexit(out_cleanup);
+    installed = 1;
+    cli_abort_cleanup = out_cleanup;
+    signal(SIGINT, out_on_signal);
+    signal(SIGTERM, out_on_signal);
+    signal(SIGHUP, out_on_signal);
+}
+
+void cli_out_made_dir(const char *dir)
+{
+    snprintf(out_set.dir, sizeof out_set.dir, "%s", dir);
+    out_set.made_dir = 1;
+}
+
+const char *cli_out_add(const char *dir, const char *name)
+{
+    if (out_set.n >= CLI_OUT_MAX) {
+        fprintf(stderr, "lowrank: internal error: more than %d result files\n", CLI_OUT_MAX);
+        abort();
+    }
+    int i = out_set.n;
+    char pn[NAME_MAX + 1];
+    snprintf(pn, sizeof pn, ".%s.part-%ld", name, (long)getpid());
+    cli_path(out_set.part[i], PATH_MAX, dir, pn);
+    cli_path(out_set.final[i], PATH_MAX, dir, name);
+    out_set.have_part[i] = 1;
+    out_set.n = i + 1;
+    return out_set.part[i];
+}
+
+const char *cli_out_final(int i) { return i >= 0 && i < out_set.n ? out_set.final[i] : ""; }
+
+void cli_out_commit(const cli_common *cc)
+{
+    /* Renames of complete files within one folder: they fail only if the
+     * folder itself changes under us. */
+    for (int i = 0; i < out_set.n; i++) {
+        if (rename(out_set.part[i], out_set.final[i]) != 0)
+            cli_die(cc, EXIT_RUNTIME, "cannot rename the finished %s into place (%s)%s",
+                    out_set.final[i], strerror(errno),
+                    i ? "; the files renamed before it are complete but the set is mixed"
+                      : "; nothing was replaced");
+        out_set.have_part[i] = 0;
+    }
+    out_set.finished = 1;
+}
+
 void cli_common_init(cli_common *cc, const char *prog)
 {
+    /* A new command: an empty result set (fuzz_cli runs many per process). */
+    out_set.n = 0;
+    out_set.made_dir = out_set.finished = 0;
     memset(cc, 0, sizeof *cc);
     cc->prog = prog;
     cc->max_memory = LR_MEM_AVAILABLE;

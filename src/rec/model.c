@@ -258,8 +258,13 @@ lr_status lr_rec_foldin(lr_ctx *ctx, const lr_rec *m, int64_t n, const int64_t *
         bad = rec_solve_explicit(k, m->opts.biases, m->opts.lambda, m->opts.lambda_bias, m->mean, n, idx, val, m->Q,
                                  m->bi, work, factors, &b, NULL);
     }
-    if (bad) {
-        s = lr__err(ctx, LR_ERR_INTERNAL, "fold-in: the normal equations are not positive definite");
+    /* With lambda > 0 the system is positive definite in exact arithmetic:
+     * a failure, or a solution beyond float's range, comes from numbers out
+     * of range (ratings of 1e38, a model file with huge factors). */
+    for (int p = 0; !bad && p < k; p++) bad = !isfinite(factors[p]);
+    if (bad || !isfinite(b)) {
+        s = lr__err(ctx, LR_ERR_DATA, "fold-in: the ratings and the model's factors give a "
+                    "system that cannot be solved in floating point (values out of range)");
         goto done;
     }
     if (bias) *bias = b;

@@ -77,6 +77,13 @@ lr_status lr_rec_save(lr_ctx *ctx, const lr_rec *m, const char *path)
     return lr_outfile_commit(ctx, of);
 }
 
+static int finite_floats(const float *x, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) return 0;
+    return 1;
+}
+
 /* Ids text of n NUL-terminated strings of len bytes into map. */
 static lr_status load_ids(lr_ctx *ctx, const char *path, const char *what, const char *t,
                           uint64_t len, uint64_t n, rec_idmap *map)
@@ -161,6 +168,15 @@ lr_status lr_rec_load(lr_ctx *ctx, const char *path, lr_rec **out)
                     path, (unsigned long long)size, (unsigned long long)need);
         goto fail;
     }
+    /* The model next to the file's bytes: factors, biases, rated items,
+     * item counts and the id maps (text grown by doubling, offsets, hash
+     * slots), against the context's memory limit like the other readers. */
+    uint64_t model = 4 * (nu + ni) * ((uint64_t)k + 1) + 8 * (nu + 1) + 4 * nnz + 8 * ni +
+                     2 * (ulen + ilen) + 48 * (nu + ni);
+    char what[600];
+    snprintf(what, sizeof what, "model '%s' (%llu users, %llu items, k = %u)", path,
+             (unsigned long long)nu, (unsigned long long)ni, k);
+    if ((s = lr_mem_check(ctx, (int64_t)(size + model), (int64_t)size, what))) goto fail;
     if ((s = rec_model_alloc(ctx, (int)k, (int64_t)nu, (int64_t)ni, (int64_t)nnz, &m))) goto fail;
     lr_rec_opts_default(&m->opts);
     m->opts.kind = (lr_rec_kind)kind;
@@ -185,11 +201,35 @@ lr_status lr_rec_load(lr_ctx *ctx, const char *path, lr_rec **out)
     memcpy(m->Q, p, 4 * ni * k), p += 4 * ni * k;
     memcpy(m->rptr, p, 8 * (nu + 1)), p += 8 * (nu + 1);
     memcpy(m->ridx, p, 4 * nnz);
-    int ok = m->rptr[0] == 0 && (uint64_t)m->rptr[nu] == nnz && isfinite(m->mean);
-    for (uint64_t u = 0; ok && u < nu; u++) ok = m->rptr[u] <= m->rptr[u + 1];
-    for (uint64_t e = 0; ok && e < nnz; e++) {
-        ok = m->ridx[e] >= 0 && (uint64_t)m->ridx[e] < ni;
-        if (ok) m->pop[m->ridx[e]]++;
+    /* What training would have refused (train.c's option checks, a diverged
+     * model) cannot come from lr_rec_save: the file is damaged. */
+    const lr_rec_opts *o = &m->opts;
+    int implicit = o->kind == LR_REC_IMPLICIT;
+    const char *bad = !isfinite(m->mean)                              ? "mean"
+                      : !(o->lambda > 0 && isfinite(o->lambda))       ? "lambda"
+                      : !(o->lambda_bias > 0 && isfinite(o->lambda_bias)) ? "bias lambda"
+                      : implicit && !(o->alpha >= 0 && isfinite(o->alpha)) ? "alpha"
+                      : implicit && (o->cg_steps < 1 || k < 1)        ? "CG steps or k"
+                      : o->iters < 0                                  ? "iterations"
+                      : !finite_floats(m->bu, nu) || !finite_floats(m->bi, ni) ? "biases"
+                      : !finite_floats(m->P, nu * k) || !finite_floats(m->Q, ni * k)
+                          ? "factors"
+                          : NULL;
+    if (bad) {
+        s = lr__err(ctx, LR_ERR_FORMAT, "'%s' is damaged (%s out of range): retrain or "
+                    "restore it", path, bad);
+        goto fail;
+    }
+    /* Row pointers ascending from 0 to N; each row's items ascending and
+     * below I (top-N leaves them out by that order). */
+    int ok = m->rptr[0] == 0 && (uint64_t)m->rptr[nu] == nnz;
+    for (uint64_t u = 0; ok && u < nu; u++) {
+        ok = m->rptr[u] <= m->rptr[u + 1];
+        for (int64_t e = m->rptr[u]; ok && e < m->rptr[u + 1]; e++) {
+            ok = m->ridx[e] >= 0 && (uint64_t)m->ridx[e] < ni &&
+                 (e == m->rptr[u] || m->ridx[e] > m->ridx[e - 1]);
+            if (ok) m->pop[m->ridx[e]]++;
+        }
     }
     if (!ok) {
         s = lr__err(ctx, LR_ERR_FORMAT, "'%s': the rated-items table is damaged", path);

@@ -248,9 +248,12 @@ int rec_solve_explicit(int k, int with_bias, double lambda, double lambda_b, dou
     memset(A, 0, sizeof(double) * ((size_t)d * dp + dp));
     explicit_normal(k, with_bias, mean, n, idx, val, Y, ybias, A, b, Z, &tt);
     memcpy(b0, b, sizeof(double) * (size_t)d);
-    double reg = lambda * (double)n;
-    for (int i = 0; i < d; i++) A[(size_t)i * dp + i] += reg;
-    if (with_bias) A[0] += (lambda_b - lambda) * (double)n;
+    /* R = n diag(lambda_b, lambda, ...) added term by term: adding lambda n
+     * everywhere and then (lambda_b - lambda) n to the bias term cancels
+     * catastrophically when lambda n dwarfs the count n (A[0] = n + lambda
+     * n - lambda n + lambda_b n came out <= 0: "not positive definite"). */
+    for (int i = 0; i < d; i++)
+        A[(size_t)i * dp + i] += (with_bias && i == 0 ? lambda_b : lambda) * (double)n;
     if (chol_upper(d, dp, A)) return -1;
     chol_upper_solve(d, dp, A, b);
     /* with (G + R) x = b0: sum (t - z.x)^2 + x^T R x = sum t^2 - x.b0 */

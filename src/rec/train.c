@@ -255,8 +255,9 @@ lr_status lr_rec_train(lr_ctx *ctx, const lr_ratings *r, const lr_rec_opts *o,
         return lr__err(ctx, LR_ERR_ARG, "k = %d: must be %s..256", o->k, implicit ? "1" : "0");
     if (!(o->lambda > 0) || !isfinite(o->lambda))
         return lr__err(ctx, LR_ERR_ARG, "lambda = %g: must be a positive number", o->lambda);
-    if (!isfinite(o->lambda_bias) && !(o->lambda_bias < 0))
-        return lr__err(ctx, LR_ERR_ARG, "lambda_bias = %g: must be a number", o->lambda_bias);
+    if (!(o->lambda_bias < 0) && !(o->lambda_bias > 0 && isfinite(o->lambda_bias)))
+        return lr__err(ctx, LR_ERR_ARG, "lambda_bias = %g: must be a positive number (or "
+                       "negative: the same as lambda)", o->lambda_bias);
     if (o->iters < 0) return lr__err(ctx, LR_ERR_ARG, "iters = %d: must be >= 0", o->iters);
     if (implicit && (!(o->alpha >= 0) || !isfinite(o->alpha)))
         return lr__err(ctx, LR_ERR_ARG, "alpha = %g: must be >= 0", o->alpha);
