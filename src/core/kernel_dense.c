@@ -275,18 +275,24 @@ static lr_status dense_fused_rv(lr_ctx *ctx, const lr_mat *A, const lr_mat *Z, l
         char *Ww = wbuf + (size_t)tid * wide;
         memset(Ww, 0, wide);
         double f = 0;
+        int packed = 0; /* the pack already holds the panel at r0 */
         for (int64_t r0 = c0; r0 < c1; r0 += P) {
             int64_t p = LR_MIN(P, c1 - r0), Pp = (p + rows - 1) / rows * rows;
             const char *Ap = (const char *)A->data + (size_t)r0 * es;
-            for (int64_t j = 0; j < C; j++) {
-                memcpy(pack + (size_t)j * Pp * es, Ap + (size_t)j * A->ld * es, (size_t)p * es);
-                if (Pp > p) memset(pack + ((size_t)j * Pp + p) * es, 0, (size_t)(Pp - p) * es);
-            }
-            k_fusedrv_panel(A->dtype, pack, Pp, C, Zt, l, lp, Yc, Ww);
+            if (!packed)
+                for (int64_t j = 0; j < C; j++) {
+                    memcpy(pack + (size_t)j * Pp * es, Ap + (size_t)j * A->ld * es, (size_t)p * es);
+                    if (Pp > p) memset(pack + ((size_t)j * Pp + p) * es, 0, (size_t)(Pp - p) * es);
+                }
+            if (frob2) f += sumsq(A->dtype, pack, (size_t)Pp * C);
+            /* The next panel, when it is a full one, is packed by the kernel. */
+            int64_t pn = LR_MIN(P, c1 - r0 - p);
+            packed = pn == Pp;
+            k_fusedrv_panel(A->dtype, pack, Pp, C, Zt, l, lp, Yc, Ww,
+                            packed ? Ap + (size_t)p * es : NULL, A->ld);
             for (int64_t q = 0; q < l; q++)
                 memcpy((char *)Y->data + ((size_t)q * Y->ld + r0) * es,
                        Yc + (size_t)q * Pp * es, (size_t)p * es);
-            if (frob2) f += sumsq(A->dtype, pack, (size_t)Pp * C);
         }
         k_fusedrv_reduce(A->dtype, Ww, C, l, lp, part + c * one);
         fro[c] = f;

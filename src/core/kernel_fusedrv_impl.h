@@ -42,16 +42,27 @@
         }                                                                                  \
     }
 
+/* Step 2 for columns j..j+JB of the panel and c0..c0+CB of Yc.  With cs not
+ * NULL it also copies one column segment (Pp elements, one vector per row
+ * step) from cs into cd: the next panel's rows, written over a column of the
+ * panel that step 2 is done with, so the loads from memory overlap the
+ * multiply-adds. */
 #define KF_RV2(JB, CB)                                                                   \
     static inline __attribute__((always_inline)) void KF_NAME(rv2_##JB##_##CB)(            \
         const KF_T *Ap, int64_t Pp, int64_t j, const KF_T *Yc, int64_t l, int64_t c0,      \
-        KF_V *Ww)                                                                          \
+        KF_V *Ww, const KF_T *cs, KF_T *cd, const KF_T *cpf)                               \
     {                                                                                      \
         KF_V acc[JB][CB];                                                                  \
         for (int r = 0; r < JB; r++)                                                       \
             for (int c = 0; c < CB; c++) acc[r][c] = Ww[(j + r) * l + c0 + c];             \
         for (int64_t i = 0; i < Pp; i += KF_VL) {                                          \
             KF_V av[JB], yv[CB];                                                           \
+            if (cs) {                                                                      \
+                KF_V t;                                                                    \
+                __builtin_prefetch(cpf + i, 0, KF_PFL);                                    \
+                KF_LOADV(t, cs + i);                                                       \
+                memcpy(cd + i, &t, sizeof(KF_V));                                          \
+            }                                                                              \
             for (int r = 0; r < JB; r++) KF_LOADV(av[r], Ap + (j + r) * Pp + i);    \
             for (int c = 0; c < CB; c++) KF_LOADV(yv[c], Yc + (c0 + c) * Pp + i);  \
             for (int r = 0; r < JB; r++)                                                   \
@@ -65,18 +76,24 @@ KF_RV1(1) KF_RV1(2) KF_RV1(3) KF_RV1(4) KF_RV1(5) KF_RV1(6) KF_RV1(7) KF_RV1(8)
 KF_RV2(4, 1) KF_RV2(4, 2) KF_RV2(4, 3) KF_RV2(4, 4) KF_RV2(4, 5)
 KF_RV2(1, 1) KF_RV2(1, 2) KF_RV2(1, 3) KF_RV2(1, 4) KF_RV2(1, 5)
 
-#define KF_RV2_CASES(JB)                                                          \
+#define KF_RV2_CASES(JB, CS, CD, CPF)                                             \
     switch (cb) {                                                                  \
-    case 1: KF_NAME(rv2_##JB##_1)(Ap, Pp, j, Yc, l, c0, (KF_V *)Ww); break;        \
-    case 2: KF_NAME(rv2_##JB##_2)(Ap, Pp, j, Yc, l, c0, (KF_V *)Ww); break;        \
-    case 3: KF_NAME(rv2_##JB##_3)(Ap, Pp, j, Yc, l, c0, (KF_V *)Ww); break;        \
-    case 4: KF_NAME(rv2_##JB##_4)(Ap, Pp, j, Yc, l, c0, (KF_V *)Ww); break;        \
-    default: KF_NAME(rv2_##JB##_5)(Ap, Pp, j, Yc, l, c0, (KF_V *)Ww); break;       \
+    case 1: KF_NAME(rv2_##JB##_1)(Ap, Pp, j, Yc, l, c0, (KF_V *)Ww, CS, CD, CPF); break; \
+    case 2: KF_NAME(rv2_##JB##_2)(Ap, Pp, j, Yc, l, c0, (KF_V *)Ww, CS, CD, CPF); break; \
+    case 3: KF_NAME(rv2_##JB##_3)(Ap, Pp, j, Yc, l, c0, (KF_V *)Ww, CS, CD, CPF); break; \
+    case 4: KF_NAME(rv2_##JB##_4)(Ap, Pp, j, Yc, l, c0, (KF_V *)Ww, CS, CD, CPF); break; \
+    default: KF_NAME(rv2_##JB##_5)(Ap, Pp, j, Yc, l, c0, (KF_V *)Ww, CS, CD, CPF); break; \
     }
 
+/* Step 2 runs column group by column group (all of Yc for each), so a group's
+ * columns of Ap are dead once it is done: with Sn not NULL (the next panel,
+ * Pp full rows, column stride lds) they are refilled from Sn while the next
+ * group computes, one column per block of Yc columns; what cannot be spread
+ * that way (the last group, the odd columns) is copied at the end.  Every
+ * accumulator sees the same operations in the same order either way. */
 KF_CLONES
-void KF_NAME(rv_panel)(const KF_T *Ap, int64_t Pp, int64_t C, const KF_T *Zt, int64_t l,
-                       int64_t lp, KF_T *Yc, void *Ww)
+void KF_NAME(rv_panel)(KF_T *Ap, int64_t Pp, int64_t C, const KF_T *Zt, int64_t l,
+                       int64_t lp, KF_T *Yc, void *Ww, const KF_T *Sn, int64_t lds)
 {
     for (int64_t c0 = 0; c0 < l; c0 += 8) {
         switch (l - c0 >= 8 ? 8 : l - c0) {
@@ -90,12 +107,33 @@ void KF_NAME(rv_panel)(const KF_T *Ap, int64_t Pp, int64_t C, const KF_T *Zt, in
         default: KF_NAME(rv1_8)(Ap, Pp, C, Zt, lp, c0, Yc); break;
         }
     }
-    for (int64_t c0 = 0; c0 < l; c0 += 5) {
-        int cb = l - c0 >= 5 ? 5 : (int)(l - c0);
-        int64_t j = 0;
-        for (; j + 4 <= C; j += 4) KF_RV2_CASES(4)
-        for (; j < C; j++) KF_RV2_CASES(1)
+    int64_t nblk = (l + 4) / 5, j = 0, done = 0; /* columns [0, done) refilled */
+    for (; j + 4 <= C; j += 4) {
+        for (int64_t c0 = 0, b = 0; c0 < l; c0 += 5, b++) {
+            int cb = l - c0 >= 5 ? 5 : (int)(l - c0);
+            const KF_T *cs = NULL, *cpf = NULL;
+            KF_T *cd = NULL;
+            if (Sn && j >= 4 && b < 4) { /* refill column j - 4 + b of the last group */
+                int64_t jc = j - 4 + b;
+                cs = Sn + jc * lds, cd = Ap + jc * Pp;
+                cpf = jc + KF_PFD < C ? cs + KF_PFD * lds : cs;
+            }
+            KF_RV2_CASES(4, cs, cd, cpf)
+        }
+        if (Sn && j >= 4) {
+            for (int64_t g = nblk; g < 4; g++) /* fewer than 4 blocks of Yc columns */
+                memcpy(Ap + (j - 4 + g) * Pp, Sn + (j - 4 + g) * lds, (size_t)Pp * sizeof(KF_T));
+            done = j;
+        }
     }
+    for (; j < C; j++)
+        for (int64_t c0 = 0; c0 < l; c0 += 5) {
+            int cb = l - c0 >= 5 ? 5 : (int)(l - c0);
+            KF_RV2_CASES(1, NULL, NULL, NULL)
+        }
+    if (Sn)
+        for (int64_t jj = done; jj < C; jj++)
+            memcpy(Ap + jj * Pp, Sn + jj * lds, (size_t)Pp * sizeof(KF_T));
 }
 
 /* W (C x lp, row-major) = the lane sums of Ww (C x l vectors). */
