@@ -93,5 +93,7 @@ void k_fused_panel(lr_dtype t, const void *Ap, int64_t si, int64_t sj, int64_t P
 #define K_RV_ROWS(t) ((int64_t)(3 * 64 / lr_dtype_size(t)))
 void k_fusedrv_panel(lr_dtype t, void *Ap, int64_t Pp, int64_t C, const void *Zt,
                      int64_t l, int64_t lp, void *Yc, void *Ww, const void *Sn, int64_t lds);
+/* Sum of squares of n contiguous elements of type t, in double (fixed order). */
+double k_sumsq(lr_dtype t, const void *x, size_t n);
 void k_fusedrv_reduce(lr_dtype t, const void *Ww, int64_t C, int64_t l, int64_t lp, void *W);
 #endif

@@ -59,3 +59,8 @@ void k_fusedrv_reduce(lr_dtype t, const void *Ww, int64_t C, int64_t l, int64_t 
     if (t == LR_F32) kf_rv_reduce_s(Ww, C, l, lp, W);
     else kf_rv_reduce_d(Ww, C, l, lp, W);
 }
+
+double k_sumsq(lr_dtype t, const void *x, size_t n)
+{
+    return t == LR_F32 ? kf_sumsq_s(x, (int64_t)n) : kf_sumsq_d(x, (int64_t)n);
+}

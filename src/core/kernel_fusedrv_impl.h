@@ -136,17 +136,59 @@ void KF_NAME(rv_panel)(KF_T *Ap, int64_t Pp, int64_t C, const KF_T *Zt, int64_t 
             memcpy(Ap + jj * Pp, Sn + jj * lds, (size_t)Pp * sizeof(KF_T));
 }
 
-/* W (C x lp, row-major) = the lane sums of Ww (C x l vectors). */
+/* W (C x lp, row-major) = the lane sums of Ww (C x l vectors): halves
+ * folded onto each other down to 16 bytes, then those lanes in a fixed order. */
+KF_CLONES
 void KF_NAME(rv_reduce)(const void *Ww, int64_t C, int64_t l, int64_t lp, KF_T *W)
 {
+    typedef KF_T kf_h __attribute__((vector_size(32)));
+    typedef KF_T kf_q __attribute__((vector_size(16)));
     const KF_V *w = (const KF_V *)Ww;
     for (int64_t j = 0; j < C; j++)
         for (int64_t c = 0; c < lp; c++) {
-            KF_T s = 0;
-            if (c < l)
-                for (int64_t q = 0; q < KF_VL; q++) s += w[j * l + c][q];
+            if (c >= l) {
+                W[j * lp + c] = 0;
+                continue;
+            }
+            kf_h lo, hi;
+            kf_q ql, qh;
+            KF_T t[16 / sizeof(KF_T)];
+            memcpy(&lo, &w[j * l + c], 32);
+            memcpy(&hi, (const char *)&w[j * l + c] + 32, 32);
+            lo += hi;
+            memcpy(&ql, &lo, 16);
+            memcpy(&qh, (const char *)&lo + 16, 16);
+            ql += qh;
+            memcpy(t, &ql, 16);
+            KF_T s;
+            if (sizeof t / sizeof t[0] == 4) /* float; the index stays in range for double */
+                s = (t[0] + t[2]) + (t[1] + t[3 % (sizeof t / sizeof t[0])]);
+            else s = t[0] + t[1];
             W[j * lp + c] = s;
         }
+}
+
+/* Sum of squares of n contiguous elements, in double: eight-lane partial
+ * sums in four accumulators, then a fixed order. */
+KF_CLONES
+double KF_NAME(sumsq)(const KF_T *x, int64_t n)
+{
+    typedef double v8 __attribute__((vector_size(64)));
+    typedef KF_T vx __attribute__((vector_size(8 * sizeof(KF_T))));
+    v8 acc[4] = {{0}, {0}, {0}, {0}};
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        for (int k = 0; k < 4; k++) {
+            vx v;
+            memcpy(&v, x + i + 8 * k, sizeof v);
+            v8 d = __builtin_convertvector(v, v8);
+            acc[k] += d * d;
+        }
+    double s = 0;
+    for (; i < n; i++) s += (double)x[i] * x[i];
+    v8 t = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    double u = ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
+    return u + s;
 }
 
 #undef KF_RV1
