@@ -11,7 +11,8 @@
  *   step 2  Ww += Ap^T Yc lane-wise: Ww holds one vector per (j, c) whose
  *           lanes are partial sums over rows i = lane (mod vector length);
  *           summed across lanes once per chunk (kf_rv_reduce), so no
- *           horizontal sums inside the loop.
+ *           horizontal sums inside the loop.  Step 2 also packs the next
+ *           panel into the columns it has finished (see rv_panel).
  * Every lane is useful work.  Fixed order of operations: the result depends
  * only on the panel, never on the thread that ran it. */
 
