@@ -162,29 +162,6 @@ static double panel_sumsq(const lr_mat *A, int at, int64_t r0, int64_t P)
     return s;
 }
 
-/* Sum of squares of n contiguous elements, in double. */
-static double sumsq(lr_dtype t, const void *x, size_t n)
-{
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    size_t i = 0;
-    if (t == LR_F32) {
-        const float *v = x;
-        for (; i + 4 <= n; i += 4) {
-            s0 += (double)v[i] * v[i], s1 += (double)v[i + 1] * v[i + 1];
-            s2 += (double)v[i + 2] * v[i + 2], s3 += (double)v[i + 3] * v[i + 3];
-        }
-        for (; i < n; i++) s0 += (double)v[i] * v[i];
-    } else {
-        const double *v = x;
-        for (; i + 4 <= n; i += 4) {
-            s0 += v[i] * v[i], s1 += v[i + 1] * v[i + 1];
-            s2 += v[i + 2] * v[i + 2], s3 += v[i + 3] * v[i + 3];
-        }
-        for (; i < n; i++) s0 += v[i] * v[i];
-    }
-    return (s0 + s1) + (s2 + s3);
-}
-
 /* Y (column-major, ld) <- the first l columns of the p x lp row-major R. */
 static void rowmajor_to_cols(lr_dtype t, const void *R, int64_t lp, int64_t p, int64_t l,
                              void *Y, int64_t ld)
@@ -275,18 +252,24 @@ static lr_status dense_fused_rv(lr_ctx *ctx, const lr_mat *A, const lr_mat *Z, l
         char *Ww = wbuf + (size_t)tid * wide;
         memset(Ww, 0, wide);
         double f = 0;
+        int packed = 0; /* the pack already holds the panel at r0 */
         for (int64_t r0 = c0; r0 < c1; r0 += P) {
             int64_t p = LR_MIN(P, c1 - r0), Pp = (p + rows - 1) / rows * rows;
             const char *Ap = (const char *)A->data + (size_t)r0 * es;
-            for (int64_t j = 0; j < C; j++) {
-                memcpy(pack + (size_t)j * Pp * es, Ap + (size_t)j * A->ld * es, (size_t)p * es);
-                if (Pp > p) memset(pack + ((size_t)j * Pp + p) * es, 0, (size_t)(Pp - p) * es);
-            }
-            k_fusedrv_panel(A->dtype, pack, Pp, C, Zt, l, lp, Yc, Ww);
+            if (!packed)
+                for (int64_t j = 0; j < C; j++) {
+                    memcpy(pack + (size_t)j * Pp * es, Ap + (size_t)j * A->ld * es, (size_t)p * es);
+                    if (Pp > p) memset(pack + ((size_t)j * Pp + p) * es, 0, (size_t)(Pp - p) * es);
+                }
+            if (frob2) f += k_sumsq(A->dtype, pack, (size_t)Pp * C);
+            /* The next panel, when it is a full one, is packed by the kernel. */
+            int64_t pn = LR_MIN(P, c1 - r0 - p);
+            packed = pn == Pp;
+            k_fusedrv_panel(A->dtype, pack, Pp, C, Zt, l, lp, Yc, Ww,
+                            packed ? Ap + (size_t)p * es : NULL, A->ld);
             for (int64_t q = 0; q < l; q++)
                 memcpy((char *)Y->data + ((size_t)q * Y->ld + r0) * es,
                        Yc + (size_t)q * Pp * es, (size_t)p * es);
-            if (frob2) f += sumsq(A->dtype, pack, (size_t)Pp * C);
         }
         k_fusedrv_reduce(A->dtype, Ww, C, l, lp, part + c * one);
         fro[c] = f;
@@ -342,7 +325,7 @@ lr_status k_dense_fused(lr_ctx *ctx, const lr_mat *A, int at, const lr_mat *Z,
             k_fused_panel(A->dtype, Ap, si, sj, p, C, Zt, lp, Ypr, part + c * one, pack);
             rowmajor_to_cols(A->dtype, Ypr, lp, p, l, (char *)Y->data + (size_t)r0 * es, Y->ld);
             if (frob2) /* the band is hot in cache now: contiguous in pack */
-                f += pack ? sumsq(A->dtype, pack, (size_t)p * C) : panel_sumsq(A, at, r0, p);
+                f += pack ? k_sumsq(A->dtype, pack, (size_t)p * C) : panel_sumsq(A, at, r0, p);
         }
         fro[c] = f;
     }
