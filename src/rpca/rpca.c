@@ -44,6 +44,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <lapacke.h>
 #include "rpca_internal.h"
 
@@ -52,13 +53,40 @@ struct lr_rpca {
     lr_status status;
     int iters, svd_calls, gram_calls;
     double *hist;
+    double *ihist;          /* per iteration: CPU seconds of the SVT step, of the pass */
     int64_t m, n, rank, nnz;
     double lambda, norm2, mu, residual;
     lr_mat S, L;            /* owned (L empty when not kept) */
     lr_svd *fac;            /* last SVD when it came from lr_svd: U, Vt */
     lr_mat U, Vt;           /* owned factors when the last step was GRAM */
     double *sigma;          /* rank shrunk singular values */
+    lr_rpca_times times;
 };
+
+/* Stage clock: wall and process CPU seconds since the last tick are added
+ * to stage i of *t (i < 0: just restart). */
+typedef struct stage_clock {
+    double wall, cpu;
+} stage_clock;
+
+static void clock_now(stage_clock *c)
+{
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+    c->wall = (double)a.tv_sec + 1e-9 * (double)a.tv_nsec;
+    c->cpu = (double)b.tv_sec + 1e-9 * (double)b.tv_nsec;
+}
+
+static void clock_tick(stage_clock *c, lr_rpca_times *t, int i)
+{
+    stage_clock now;
+    clock_now(&now);
+    if (i >= 0 && t) t->wall[i] += now.wall - c->wall, t->cpu[i] += now.cpu - c->cpu;
+    *c = now;
+}
+
+enum { ST_SETUP, ST_PARTIAL, ST_GRAM, ST_EIG, ST_PASS, ST_FINAL };
 
 void lr_rpca_opts_default(lr_rpca_opts *o)
 {
@@ -190,6 +218,7 @@ void lr_rpca_destroy(lr_rpca *r)
     lr_svd_destroy(r->fac);
     lr__free(&own, r->sigma);
     lr__free(&own, r->hist);
+    lr__free(&own, r->ihist);
     lr__free(&own, r);
 }
 
@@ -270,7 +299,8 @@ static lr_status gram_init(lr_ctx *ctx, gram_ws *g, lr_dtype t, int64_t m, int64
  * into s[], basis V_s (n x svp) and W = diag(1 - 1/(mu sigma)) V_s^T into
  * the workspace, U grown to m x svp.  Returns svp through *svp. */
 static lr_status gram_step(lr_ctx *ctx, gram_ws *g, const lr_mat *T, double mu, int64_t cap,
-                           int nth, const lr_rowdist *d, double *s, int64_t *svp_out)
+                           int nth, const lr_rowdist *d, double *s, int64_t *svp_out,
+                           stage_clock *clk, lr_rpca_times *tm)
 {
     const int64_t m = T->rows, n = T->cols;
     if (m > 0)
@@ -283,6 +313,7 @@ static lr_status gram_step(lr_ctx *ctx, gram_ws *g, const lr_mat *T, double mu, 
         lr_status st = reduce_upper(ctx, d, g->G, n, g->parts);
         if (st) return st;
     }
+    clock_tick(clk, tm, ST_GRAM);
     /* Single-threaded: the same bits whatever the thread settings (threads
      * barely help dsyevd at n ~ 800: 0.11 s either way). */
     const int blas = rpca__blas_single();
@@ -398,6 +429,11 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
             return st;
     }
 
+    lr_rpca_times tm;
+    memset(&tm, 0, sizeof tm);
+    stage_clock clk;
+    clock_now(&clk);
+
     /* One pass over M: norms, and NaN/Inf show as a non-finite sum. */
     double frob2, maxabs;
     if (!(colsum = lr__malloc(ctx, (size_t)n * sizeof(double), "rpca column sums")))
@@ -420,7 +456,8 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
     if (!(r = lr__calloc(ctx, 1, sizeof *r, "rpca result"))) return LR_ERR_NOMEM;
     r->alloc = ctx->alloc;
     r->m = m, r->n = n, r->lambda = lam;
-    if (!(r->hist = lr__malloc(ctx, (size_t)o->max_iter * sizeof(double), "rpca history"))) {
+    if (!(r->hist = lr__malloc(ctx, (size_t)o->max_iter * sizeof(double), "rpca history")) ||
+        !(r->ihist = lr__calloc(ctx, (size_t)o->max_iter * 2, sizeof(double), "rpca history"))) {
         st = LR_ERR_NOMEM;
         goto fail;
     }
@@ -489,6 +526,8 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
     int64_t svp = 0, svp_prev = 0;
     r->status = LR_ERR_NOCONV;
     for (it = 0; it < o->max_iter; it++) {
+        const double cpu0 = tm.cpu[ST_PARTIAL] + tm.cpu[ST_GRAM] + tm.cpu[ST_EIG];
+        const double cpu1 = tm.cpu[ST_PASS];
         int was_gram = gram;
         gram = prefer_gram(o, mg, n, sv);
         if (!gram) {
@@ -496,6 +535,7 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
             lr_mat Vw = {0};
             if (was_gram) Vw = lr_mat_block(&gw.V, 0, 0, n, LR_MIN(n, sv + o->oversample));
             else if (cur) Vw = lr_svd_v(cur);
+            clock_tick(&clk, &tm, it == 0 ? ST_SETUP : ST_PASS);
             if (it > 0) {
                 if ((st = svd_step(ctx, opT, o, sv, o->power_iters,
                                    o->seed + (uint64_t)r->svd_calls, &Vw, d, &nw)))
@@ -504,6 +544,7 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
                 lr_svd_destroy(cur), cur = nw, nw = NULL;
                 scale = 1.0;
             }
+            clock_tick(&clk, &tm, ST_PARTIAL);
             if (was_gram) lr_mat_free(ctx, &gw.U), gw.cap_u = 0;
             /* Grow the rank while the last computed singular value still
              * exceeds the threshold 1/mu (or hand over to GRAM). */
@@ -519,23 +560,30 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
                     break;
                 }
                 lr_mat Vc = lr_svd_v(cur);
+                clock_tick(&clk, &tm, ST_PARTIAL);
                 if ((st = svd_step(ctx, opT, o, sv, o->power_iters,
                                    o->seed + (uint64_t)r->svd_calls, &Vc, d, &nw)))
                     goto fail;
                 r->svd_calls++;
                 lr_svd_destroy(cur), cur = nw, nw = NULL;
                 scale = 1.0;
+                clock_tick(&clk, &tm, ST_PARTIAL);
             }
         }
         if (gram) {
             if ((st = gram_init(ctx, &gw, t, m, n, nth))) goto fail;
-            if ((st = gram_step(ctx, &gw, &T, mu, cap, nth, d, sg, &svp))) goto fail;
+            clock_tick(&clk, &tm, it == 0 ? ST_SETUP : ST_PASS);
+            if ((st = gram_step(ctx, &gw, &T, mu, cap, nth, d, sg, &svp, &clk, &tm)))
+                goto fail;
             r->gram_calls++, r->svd_calls++;
             lr_svd_destroy(cur), cur = NULL;
             for (int64_t i = 0; i < svp; i++) wvec[i] = sg[i] - 1.0 / mu;
             p.lmode = RPCA_L_TVW, p.U = gw.U.data, p.ldu = m, p.V = gw.V.data, p.W = gw.W.data;
             p.tile_r = tile_rg, p.tile_c = n;
+            tm.gram_iters++;
+            clock_tick(&clk, &tm, ST_EIG);
         } else {
+            tm.partial_iters++;
             /* L_{k+1} = U diag(scale s - 1/mu) Vt, first svp terms. */
             if (svp > wcap) {
                 lr__free(ctx, W);
@@ -566,6 +614,9 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
         double zn[2] = {0, 0};
         if (m > 0) zn[0] = (f32 ? rpca__pass_f32 : rpca__pass_f64)(&p, &nnz), zn[1] = (double)nnz;
         if ((st = reduce(ctx, d, zn, 2, LR_REDUCE_SUM))) goto fail;
+        clock_tick(&clk, &tm, ST_PASS);
+        r->ihist[2 * it] = tm.cpu[ST_PARTIAL] + tm.cpu[ST_GRAM] + tm.cpu[ST_EIG] - cpu0;
+        r->ihist[2 * it + 1] = tm.cpu[ST_PASS] - cpu1;
         double res = sqrt(zn[0]) / normM;
         r->hist[it] = res;
         r->nnz = (int64_t)zn[1];
@@ -585,6 +636,7 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
             break;
         }
     }
+    clock_tick(&clk, &tm, ST_PASS);
     r->iters = it;
     r->residual = r->hist[it - 1];
     r->rank = svp;
@@ -606,6 +658,7 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
         goto fail;
     }
     memcpy(r->sigma, wvec, (size_t)svp * sizeof(double));
+    clock_tick(&clk, &tm, ST_FINAL);
     if (gram) {
         /* U = (T V_s) diag(1/sigma), Vt = V_s^T: L = U diag(sigma - 1/mu) Vt. */
         take_buf(&r->U, &gw.U);
@@ -633,6 +686,8 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
     lr__free(ctx, wvec);
     lr__free(ctx, sg);
     lr__free(ctx, W);
+    clock_tick(&clk, &tm, ST_FINAL);
+    r->times = tm;
     *out = r;
     if (r->status == LR_ERR_NOCONV)
         return lr__err(ctx, LR_ERR_NOCONV,
@@ -695,6 +750,15 @@ int64_t lr_rpca_nnz(const lr_rpca *r) { return r->nnz; }
 double lr_rpca_lambda(const lr_rpca *r) { return r->lambda; }
 double lr_rpca_norm2(const lr_rpca *r) { return r->norm2; }
 double lr_rpca_mu(const lr_rpca *r) { return r->mu; }
+void lr_rpca_times_get(const lr_rpca *r, lr_rpca_times *t) { *t = r->times; }
+const double *lr_rpca_iter_seconds(const lr_rpca *r) { return r->ihist; }
+
+const char *lr_rpca_stage_name(int i)
+{
+    static const char *const names[LR_RPCA_NSTAGES] = {"setup", "partial", "gram",
+                                                       "eig",   "pass",    "final"};
+    return i >= 0 && i < LR_RPCA_NSTAGES ? names[i] : "?";
+}
 int lr_rpca_svd_calls(const lr_rpca *r) { return r->svd_calls; }
 lr_mat lr_rpca_s(const lr_rpca *r) { return r->S; }
 lr_mat lr_rpca_l(const lr_rpca *r) { return r->L; }
