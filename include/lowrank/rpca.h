@@ -184,6 +184,7 @@ LR_API int lr_rpca_svd_calls(const lr_rpca *r);
 typedef struct lr_rpca_times {
     double wall[LR_RPCA_NSTAGES], cpu[LR_RPCA_NSTAGES];
     int partial_iters, gram_iters; /* iterations by route */
+    int gram_f32_iters;            /* Gram iterations done in float32 (deflated) */
 } lr_rpca_times;
 LR_API void lr_rpca_times_get(const lr_rpca *r, lr_rpca_times *t);
 /* Per iteration k: [2k] process CPU seconds of the SVT step (partial or

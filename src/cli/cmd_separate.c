@@ -461,6 +461,7 @@ static cJSON *result_json(const sep_opts *so, const lr_video_info *info, const r
         }
         cJSON_AddNumberToObject(o, "partial_iterations", tm.partial_iters);
         cJSON_AddNumberToObject(o, "gram_iterations", tm.gram_iters);
+        cJSON_AddNumberToObject(o, "gram_f32_iterations", tm.gram_f32_iters);
         const double *is = lr_rpca_iter_seconds(rp);
         cJSON *ia = cJSON_AddArrayToObject(o, "iteration_cpu_seconds");
         for (int i = 0; i < lr_rpca_iterations(rp); i++) {

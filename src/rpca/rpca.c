@@ -250,6 +250,8 @@ static lr_status reduce_upper(lr_ctx *ctx, const lr_rowdist *d, double *G, int64
 }
 
 /* Sum (or max) of a few doubles over the processes; nothing alone. */
+
+/* Sum (or max) of a few doubles over the processes; nothing alone. */
 static lr_status reduce(lr_ctx *ctx, const lr_rowdist *d, double *buf, int64_t n,
                         lr_reduce_op how)
 {
@@ -261,6 +263,8 @@ typedef struct gram_ws {
     int ready, ngroups;
     int64_t rows;            /* panel rows of the Gram pass */
     double *G, *parts, *conv, *lam;
+    double *u, *cparts;      /* deflation direction (n), its partials */
+    int have_u;
     lr_mat V, W;             /* n x n and n x n (dtype): V_s and D V_s^T */
     lr_mat U;                /* m x cap_u: T V_s */
     int64_t cap_u;
@@ -269,9 +273,35 @@ typedef struct gram_ws {
 static void gram_free(lr_ctx *ctx, gram_ws *g)
 {
     lr__free(ctx, g->G), lr__free(ctx, g->parts), lr__free(ctx, g->conv), lr__free(ctx, g->lam);
+    lr__free(ctx, g->u), lr__free(ctx, g->cparts);
     lr_mat_free(ctx, &g->V), lr_mat_free(ctx, &g->W), lr_mat_free(ctx, &g->U);
     memset(g, 0, sizeof *g);
 }
+
+/* Per-thread bytes of the f32 Gram panels: the double route's tile_r x n
+ * doubles or the deflated route's floats, whichever is more. */
+static size_t gram_conv_bytes(int64_t rows, int64_t n)
+{
+    return LR_MAX(lr__bytes(rows, n, 8), 4 * rpca__gram_defl_floats(rows, n));
+}
+
+/* Unit vector u (double) along column 0 of V (n x k, any dtype); 0 when
+ * it is empty or zero. */
+static int set_u(double *u, const lr_mat *V)
+{
+    if (!V->data || V->cols < 1) return 0;
+    double nrm = 0;
+    for (int64_t i = 0; i < V->rows; i++) u[i] = lr_mat_get(V, i, 0), nrm += u[i] * u[i];
+    if (!(nrm > 0)) return 0;
+    nrm = 1.0 / sqrt(nrm);
+    for (int64_t i = 0; i < V->rows; i++) u[i] *= nrm;
+    return 1;
+}
+
+/* The deflated float32 Gram matrix is kept when the float32 rounding of
+ * R^T R (about u32 ||R||_F^2 in all, u32 = 2^-24) stays below a few times
+ * the squared threshold (1/mu)^2 (docs/ALGORITHMS-rpca.md, "Gram in float32"). */
+#define GRAM_F32_MARGIN 4.0
 
 static lr_status gram_init(lr_ctx *ctx, gram_ws *g, lr_dtype t, int64_t m, int64_t n, int nth)
 {
@@ -284,10 +314,14 @@ static lr_status gram_init(lr_ctx *ctx, gram_ws *g, lr_dtype t, int64_t m, int64
     lr_status st;
     g->G = lr__malloc(ctx, lr__bytes(n, n, 8), "rpca Gram matrix");
     g->parts = lr__malloc(ctx, lr__bytes((int64_t)g->ngroups * n, n, 8), "rpca Gram partials");
-    g->conv = t == LR_F32 ? lr__malloc(ctx, lr__bytes((int64_t)nth * g->rows, n, 8), "rpca Gram panels")
+    /* f32: per thread a double panel (the double route) or, sharing the
+     * space, the deflated route's float panel, n x n floats and z. */
+    g->conv = t == LR_F32 ? lr__malloc(ctx, (size_t)nth * gram_conv_bytes(g->rows, n), "rpca Gram panels")
                           : lr__malloc(ctx, 8, "rpca Gram panels");
     g->lam = lr__malloc(ctx, (size_t)n * 8, "rpca eigenvalues");
-    if (!g->G || !g->parts || !g->conv || !g->lam) return LR_ERR_NOMEM;
+    g->u = lr__malloc(ctx, (size_t)n * 8, "rpca Gram deflation");
+    g->cparts = lr__malloc(ctx, (size_t)g->ngroups * (size_t)(n + 2) * 8, "rpca Gram deflation");
+    if (!g->G || !g->parts || !g->conv || !g->lam || !g->u || !g->cparts) return LR_ERR_NOMEM;
     if ((st = buf_alloc(ctx, t, n, n, "rpca Gram basis", &g->V)) ||
         (st = buf_alloc(ctx, t, n, n, "rpca Gram factor", &g->W)))
         return st;
@@ -300,14 +334,29 @@ static lr_status gram_init(lr_ctx *ctx, gram_ws *g, lr_dtype t, int64_t m, int64
  * the workspace, U grown to m x svp.  Returns svp through *svp. */
 static lr_status gram_step(lr_ctx *ctx, gram_ws *g, const lr_mat *T, double mu, int64_t cap,
                            int nth, const lr_rowdist *d, double *s, int64_t *svp_out,
-                           stage_clock *clk, lr_rpca_times *tm)
+                           int *f32_used, stage_clock *clk, lr_rpca_times *tm)
 {
+    *f32_used = 0;
     const int64_t m = T->rows, n = T->cols;
-    if (m > 0)
+    int done = 0;
+    if (T->dtype == LR_F32 && g->have_u) {
+        /* float32 through the rank-1 deflation, kept when accurate enough */
+        double rr = 0;
+        if (m > 0)
+            rr = rpca__gram_defl_f32(T->data, m, n, T->ld, g->rows, g->ngroups, nth, g->u,
+                                     g->parts, g->cparts, (float *)(void *)g->conv, g->G);
+        else
+            memset(g->G, 0, lr__bytes(n, n, 8));
+        lr_status st = reduce(ctx, d, &rr, 1, LR_REDUCE_SUM);
+        if (st) return st;
+        done = rr * 0x1p-24 <= GRAM_F32_MARGIN / (mu * mu);
+        *f32_used = done;
+    }
+    if (!done && m > 0)
         (T->dtype == LR_F32 ? rpca__gram_f32 : rpca__gram_f64)(T->data, m, n, T->ld, g->rows,
                                                                g->ngroups, nth, g->parts,
                                                                g->conv, g->G);
-    else
+    else if (!done)
         memset(g->G, 0, lr__bytes(n, n, 8));
     if (d) { /* G = sum of the bands' Grams: the upper triangle, packed */
         lr_status st = reduce_upper(ctx, d, g->G, n, g->parts);
@@ -322,6 +371,9 @@ static lr_status gram_step(lr_ctx *ctx, gram_ws *g, const lr_mat *T, double mu, 
     if (info)
         return lr__err(ctx, LR_ERR_LAPACK, "rpca: the eigensolver dsyevd failed (info %d) "
                        "on the %lld x %lld Gram matrix", info, (long long)n, (long long)n);
+    /* The next deflation direction: the top eigenvector. */
+    memcpy(g->u, g->G + (n - 1) * n, (size_t)n * 8);
+    g->have_u = 1;
     /* Ascending eigenpairs -> descending singular triplets. */
     int64_t svp = 0;
     for (int64_t i = 0; i < n; i++) {
@@ -410,7 +462,8 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
         double Mb = (double)m * (double)n * (double)es, nn = (double)n * (double)n;
         double spt0 = (double)LR_MAX(tile_r * RPCA_TILE_C, tile_rg * n);
         double gram = nn * (8 + 2 * (double)es) + LR_MIN(Mb / 2, 16 * 8 * nn) +
-                      (f32 ? (double)nth * 1024 * (double)n * 8 : 0);
+                      (f32 ? (double)nth * (double)gram_conv_bytes(1024, n) : 0) +
+                      (double)(16 * (n + 2) + n) * 8;
         /* the first SVD steps (randomized, at the initial rank) and the
          * factors of L kept between them */
         lr_svd_opts so;
@@ -572,9 +625,15 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
         }
         if (gram) {
             if ((st = gram_init(ctx, &gw, t, m, n, nth))) goto fail;
+            if (!was_gram && cur) { /* deflate along the partial SVD's top vector */
+                lr_mat V = lr_svd_v(cur);
+                gw.have_u = set_u(gw.u, &V);
+            }
+            int used32 = 0;
             clock_tick(&clk, &tm, it == 0 ? ST_SETUP : ST_PASS);
-            if ((st = gram_step(ctx, &gw, &T, mu, cap, nth, d, sg, &svp, &clk, &tm)))
+            if ((st = gram_step(ctx, &gw, &T, mu, cap, nth, d, sg, &svp, &used32, &clk, &tm)))
                 goto fail;
+            tm.gram_f32_iters += used32;
             r->gram_calls++, r->svd_calls++;
             lr_svd_destroy(cur), cur = NULL;
             for (int64_t i = 0; i < svp; i++) wvec[i] = sg[i] - 1.0 / mu;
