@@ -141,12 +141,18 @@ const char *lr_rpca_opts_check(const lr_rpca_opts *o, int64_t m, int64_t n)
     return NULL;
 }
 
-/* Cost model of one SVT step, in multiples of m*n flops (float and double
- * BLAS-3 counted alike; the Gram matrix is double but symmetric).
+/* Cost model of one SVT step, in multiples of m*n flops.
  * partial: (q+1) fused passes of 4 l flops per element, l = sv + p, then
- * L = U W (2 sv).  Gram: T^T T (n), L = (T V) W (4 sv).  A recomputation
- * when the rank must grow is not counted: it only favours GRAM more. */
-static int prefer_gram(const lr_rpca_opts *o, int64_t m, int64_t n, int64_t sv)
+ * L = U W (2 sv).  Gram: T^T T (n: symmetric), L = (T V) W (4 sv).  A
+ * recomputation when the rank must grow is not counted: it only favours
+ * GRAM more.  The partial route's fused kernels run at about half the
+ * rate of sgemm (measured on vtest: 1.5-2x the model); on float64 data the
+ * Gram matrix is double like the rest, and the two effects were left to
+ * cancel (the model as first tuned).  On float32 data the Gram matrix is
+ * float32 too (the deflated route), so the partial route is charged its
+ * measured 2x: vtest at 320x240 switches at iteration 15 instead of 19,
+ * 0.4 s less CPU time (docs/ALGORITHMS-rpca.md). */
+static int prefer_gram(const lr_rpca_opts *o, lr_dtype t, int64_t m, int64_t n, int64_t sv)
 {
     if (o->svt == LR_RPCA_SVT_GRAM) return 1;
     if (o->svt != LR_RPCA_SVT_AUTO || !gram_possible(m, n)) return 0;
@@ -154,6 +160,7 @@ static int prefer_gram(const lr_rpca_opts *o, int64_t m, int64_t n, int64_t sv)
     if (2 * (sv + o->oversample) > LR_MIN(m, n)) return 1;
     double partial = (o->power_iters + 1) * 4.0 * (double)(sv + o->oversample) + 2.0 * sv;
     double gram = (double)n + 4.0 * sv;
+    if (t == LR_F32) partial *= 2;
     return gram < partial;
 }
 
@@ -582,7 +589,7 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
         const double cpu0 = tm.cpu[ST_PARTIAL] + tm.cpu[ST_GRAM] + tm.cpu[ST_EIG];
         const double cpu1 = tm.cpu[ST_PASS];
         int was_gram = gram;
-        gram = prefer_gram(o, mg, n, sv);
+        gram = prefer_gram(o, t, mg, n, sv);
         if (!gram) {
             /* Warm basis: the previous SVD's V, or the Gram eigenvectors. */
             lr_mat Vw = {0};
@@ -608,7 +615,7 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
                 while (svp < rc && scale * s[svp] > 1.0 / mu) svp++;
                 if (svp < rc || rc >= cap) break;
                 sv = LR_MIN(cap, rc + LR_MAX(5, rc / 2));
-                if (prefer_gram(o, mg, n, sv)) {
+                if (prefer_gram(o, t, mg, n, sv)) {
                     gram = 1;
                     break;
                 }
