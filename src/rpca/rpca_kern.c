@@ -57,6 +57,51 @@ int64_t rpca__ntiles(int64_t m, int64_t n, int64_t tile_r, int64_t tile_c)
  *   c += R^T z, zz += z^T z, rr += ||R||_F^2 (double).
  * Since P = R + z u^T exactly up to R's rounding, P^T P = R^T R + c u^T +
  * u c^T + zz u u^T. */
+/* One panel of the deflated Gram: z = P u, R = fl32(P - z u^T), c += R^T z,
+ * zz += z^T z, rr += ||R||_F^2 (double). */
+static RPCA_CLONES void defl_panel(const float *P, int64_t ldt, int64_t mr, int64_t n,
+                                   const double *u, double *z, float *R, double *c, double *zz,
+                                   double *rr)
+{
+    for (int64_t i = 0; i < mr; i++) z[i] = 0;
+    for (int64_t j = 0; j < n; j++) {
+        const float *pc = P + j * ldt;
+        const double uj = u[j];
+#pragma omp simd
+        for (int64_t i = 0; i < mr; i++) z[i] += (double)pc[i] * uj;
+    }
+    double r2 = 0, z2 = 0;
+    for (int64_t j = 0; j < n; j++) {
+        const float *pc = P + j * ldt;
+        float *rc = R + j * mr;
+        const double uj = u[j];
+        double cj = 0, rj = 0;
+#pragma omp simd reduction(+ : cj, rj)
+        for (int64_t i = 0; i < mr; i++) {
+            float rv = (float)((double)pc[i] - z[i] * uj);
+            rc[i] = rv;
+            cj += (double)rv * z[i];
+            rj += (double)rv * (double)rv;
+        }
+        c[j] += cj;
+        r2 += rj;
+    }
+#pragma omp simd reduction(+ : z2)
+    for (int64_t i = 0; i < mr; i++) z2 += z[i] * z[i];
+    *zz += z2, *rr += r2;
+}
+
+/* Gp += Gf on the upper triangle (n x n, ld n). */
+static RPCA_CLONES void add_upper(double *Gp, const float *Gf, int64_t n)
+{
+    for (int64_t j = 0; j < n; j++) {
+        double *gc = Gp + j * n;
+        const float *fc = Gf + j * n;
+#pragma omp simd
+        for (int64_t i = 0; i <= j; i++) gc[i] += (double)fc[i];
+    }
+}
+
 double rpca__gram_defl_f32(const float *T, int64_t m, int64_t n, int64_t ldt, int64_t tile_r,
                            int ngroups, int nth, const double *u, double *parts,
                            double *cparts, float *fbuf, double *G)
@@ -79,34 +124,10 @@ double rpca__gram_defl_f32(const float *T, int64_t m, int64_t n, int64_t ldt, in
         double zz = 0, rr = 0;
         for (int64_t pn = g; pn < np; pn += ngroups) {
             int64_t i0 = pn * tile_r, mr = LR_MIN(tile_r, m - i0);
-            const float *P = T + i0;
-            for (int64_t i = 0; i < mr; i++) z[i] = 0;
-            for (int64_t j = 0; j < n; j++) {
-                const float *pc = P + j * ldt;
-                const double uj = u[j];
-#pragma omp simd
-                for (int64_t i = 0; i < mr; i++) z[i] += (double)pc[i] * uj;
-            }
-            for (int64_t j = 0; j < n; j++) {
-                const float *pc = P + j * ldt;
-                float *rc = R + j * mr;
-                const double uj = u[j];
-                double cj = 0, rj = 0;
-#pragma omp simd reduction(+ : cj, rj)
-                for (int64_t i = 0; i < mr; i++) {
-                    float rv = (float)((double)pc[i] - z[i] * uj);
-                    rc[i] = rv;
-                    cj += (double)rv * z[i];
-                    rj += (double)rv * (double)rv;
-                }
-                c[j] += cj;
-                rr += rj;
-            }
-            for (int64_t i = 0; i < mr; i++) zz += z[i] * z[i];
+            defl_panel(T + i0, ldt, mr, n, u, z, R, c, &zz, &rr);
             cblas_ssyrk(CblasColMajor, CblasUpper, CblasTrans, (int)n, (int)mr, 1.0f, R, (int)mr,
                         0.0f, Gf, (int)n);
-            for (int64_t j = 0; j < n; j++)
-                for (int64_t i = 0; i <= j; i++) Gp[i + j * n] += (double)Gf[i + j * n];
+            add_upper(Gp, Gf, n);
         }
         c[n] = zz, c[n + 1] = rr;
     }
