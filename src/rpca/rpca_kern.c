@@ -142,11 +142,17 @@ double rpca__gram_defl_f32(const float *T, int64_t m, int64_t n, int64_t ldt, in
         for (int g = 0; g < ngroups; g++) cj += cparts[(size_t)g * (size_t)(n + 2) + j];
         cparts[j] = cj; /* group 0's slot now holds the total c (read below) */
     }
-    for (int64_t j = 0; j < n; j++)
-        for (int64_t i = 0; i <= j; i++) {
-            double acc = 0;
-            for (int g = 0; g < ngroups; g++) acc += parts[(size_t)g * nn + i + j * n];
-            G[i + j * n] = acc + cparts[i] * u[j] + u[i] * cparts[j] + zz * u[i] * u[j];
+    /* Column by column in parallel; each entry sums the groups in order. */
+#pragma omp parallel for schedule(dynamic, 16) num_threads(nth)
+    for (int64_t j = 0; j < n; j++) {
+        double *gc = G + j * n;
+        memcpy(gc, parts + j * n, sizeof(double) * (size_t)(j + 1));
+        for (int g = 1; g < ngroups; g++) {
+            const double *pc = parts + (size_t)g * nn + j * n;
+            for (int64_t i = 0; i <= j; i++) gc[i] += pc[i];
         }
+        const double cj = cparts[j], uj = u[j];
+        for (int64_t i = 0; i <= j; i++) gc[i] += cparts[i] * uj + u[i] * cj + zz * u[i] * uj;
+    }
     return rr;
 }
