@@ -33,7 +33,10 @@
  *    (svp = singular values above 1/mu); if all sv computed values exceed
  *    1/mu the SVD is recomputed at once with a larger sv, warm from the
  *    basis just found, until one falls below or the cap is hit.
- *  GRAM: G = T^T T in double (one pass), G = V diag(sigma^2) V^T by dsyevd,
+ *  GRAM: G = T^T T (one pass: in double for f64 data; for f32 data in
+ *    float32 after splitting off the top direction u, P = R + (P u) u^T per
+ *    panel, cross terms in double, kept when accurate enough, see
+ *    gram_step), G = V diag(sigma^2) V^T by dsyevd,
  *    L = (T V_s) diag(1 - 1/(mu sigma)) V_s^T: the pass computes U = T V_s
  *    from each whole row panel of T before overwriting it and keeps U for
  *    the final expansion.  Exact, whatever the rank; the choice once the
@@ -735,6 +738,7 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
         /* U = (T V_s) diag(1/sigma), Vt = V_s^T: L = U diag(sigma - 1/mu) Vt. */
         take_buf(&r->U, &gw.U);
         r->U.cols = svp;
+#pragma omp parallel for schedule(static) num_threads(nth)
         for (int64_t j = 0; j < svp; j++) {
             const double d = sg[j];
             if (f32) {
