@@ -91,14 +91,19 @@ static RPCA_CLONES void defl_panel(const float *P, int64_t ldt, int64_t mr, int6
     *zz += z2, *rr += r2;
 }
 
-/* Gp += Gf on the upper triangle (n x n, ld n). */
-static RPCA_CLONES void add_upper(double *Gp, const float *Gf, int64_t n)
+/* Gp += Gf on the upper triangle (n x n, ld n); Gp = Gf when first. */
+static RPCA_CLONES void add_upper(double *Gp, const float *Gf, int64_t n, int first)
 {
     for (int64_t j = 0; j < n; j++) {
         double *gc = Gp + j * n;
         const float *fc = Gf + j * n;
+        if (first) {
 #pragma omp simd
-        for (int64_t i = 0; i <= j; i++) gc[i] += (double)fc[i];
+            for (int64_t i = 0; i <= j; i++) gc[i] = (double)fc[i];
+        } else {
+#pragma omp simd
+            for (int64_t i = 0; i <= j; i++) gc[i] += (double)fc[i];
+        }
     }
 }
 
@@ -119,7 +124,6 @@ double rpca__gram_defl_f32(const float *T, int64_t m, int64_t n, int64_t ldt, in
         double *Gp = parts + (size_t)g * nn, *c = cparts + (size_t)g * (size_t)(n + 2);
         float *R = fbuf + (size_t)tid * per, *Gf = R + rn;
         double *z = (double *)(void *)(Gf + rpca__r16(nn)); /* tile_r doubles */
-        memset(Gp, 0, sizeof(double) * nn);
         memset(c, 0, sizeof(double) * (size_t)(n + 2));
         double zz = 0, rr = 0;
         for (int64_t pn = g; pn < np; pn += ngroups) {
@@ -127,8 +131,9 @@ double rpca__gram_defl_f32(const float *T, int64_t m, int64_t n, int64_t ldt, in
             defl_panel(T + i0, ldt, mr, n, u, z, R, c, &zz, &rr);
             cblas_ssyrk(CblasColMajor, CblasUpper, CblasTrans, (int)n, (int)mr, 1.0f, R, (int)mr,
                         0.0f, Gf, (int)n);
-            add_upper(Gp, Gf, n);
+            add_upper(Gp, Gf, n, pn == g);
         }
+        if (g >= np) memset(Gp, 0, sizeof(double) * nn); /* a group without panels */
         c[n] = zz, c[n + 1] = rr;
     }
     rpca__blas_restore(blas);
