@@ -183,11 +183,120 @@ out:
     free_planted(&p);
 }
 
+/* Video-like float32 data, where the Gram route works in float32 through a
+ * rank-1 deflation (rpca_kern.c): a dominant background b_i c_j (b in
+ * [0.2, 0.8], c_j = 1 + 0.05 sin j), a weak rank-2 part (0.02) and 5% sparse
+ * corruptions of +-[0.2, 0.6].  Checks against the planted L0 and S0, that
+ * the float32 Gram steps were taken, that the result matches the float64
+ * run (double Gram) and that 1 and 2 threads give the same bits. */
+static void test_deflated_gram(lr_ctx *ctx)
+{
+    const int64_t m = 3000, n = 120;
+    tu_rng g = {77};
+    double *L0 = calloc(m * n, 8), *S0 = calloc(m * n, 8), *b = malloc(m * 8);
+    double *x = malloc(2 * m * 8), *y = malloc(2 * n * 8);
+    for (int64_t i = 0; i < m; i++) b[i] = 0.2 + 0.6 * tu_rand01(&g);
+    for (int64_t i = 0; i < 2 * m; i++) x[i] = tu_randn(&g);
+    for (int64_t i = 0; i < 2 * n; i++) y[i] = tu_randn(&g) / sqrt((double)n);
+    lr_mat M32, M64;
+    lr_mat_alloc(ctx, LR_F32, m, n, &M32);
+    lr_mat_alloc(ctx, LR_F64, m, n, &M64);
+    for (int64_t j = 0; j < n; j++)
+        for (int64_t i = 0; i < m; i++) {
+            double l = b[i] * (1 + 0.05 * sin((double)j)) +
+                       0.02 * (x[i] * y[j] + x[i + m] * y[j + n]);
+            double s = 0;
+            if (tu_rand01(&g) < 0.05) s = (tu_rand01(&g) < 0.5 ? -1 : 1) * (0.2 + 0.4 * tu_rand01(&g));
+            /* L0 on the float32 grid, so that M = L0 + S0 holds there too */
+            float lf = (float)l, mf = (float)(lf + s);
+            L0[i + j * m] = lf, S0[i + j * m] = (double)mf - lf;
+            lr_mat_set(&M32, i, j, mf), lr_mat_set(&M64, i, j, mf);
+        }
+    lr_rpca_opts o;
+    lr_rpca_opts_default(&o);
+    o.svt = LR_RPCA_SVT_GRAM;
+    lr_rpca *a = NULL, *a1 = NULL, *d = NULL;
+    lr_ctx_set_threads(ctx, 2);
+    CHECK_OK(ctx, lr_rpca_compute(ctx, &M32, &o, &a));
+    lr_ctx_set_threads(ctx, 1);
+    CHECK_OK(ctx, lr_rpca_compute(ctx, &M32, &o, &a1));
+    lr_ctx_set_threads(ctx, 2);
+    o.tol = LR_RPCA_TOL_F32; /* the same stopping point as float32 */
+    CHECK_OK(ctx, lr_rpca_compute(ctx, &M64, &o, &d));
+    if (a && a1 && d) {
+        lr_rpca_times tm;
+        lr_rpca_times_get(a, &tm);
+        lr_mat L = lr_rpca_l(a), S = lr_rpca_s(a), Ld = lr_rpca_l(d);
+        double eL = rel_err(&L, L0), eS = rel_err(&S, S0);
+        double *Ldd = malloc(m * n * 8);
+        for (int64_t j = 0; j < n; j++)
+            for (int64_t i = 0; i < m; i++) Ldd[i + j * m] = lr_mat_get(&Ld, i, j);
+        double e64 = rel_err(&L, Ldd);
+        printf("  video-like f32 %lldx%lld, GRAM: %d iterations (f64: %d), %d of %d Gram steps "
+               "in float32, rank %lld, |L-L0|/|L0| %.2e, |S-S0|/|S0| %.2e, |L-L64|/|L64| %.2e\n",
+               (long long)m, (long long)n, lr_rpca_iterations(a), lr_rpca_iterations(d),
+               tm.gram_f32_iters, tm.gram_iters, (long long)lr_rpca_rank(a), eL, eS, e64);
+        CHECK(tm.gram_iters == lr_rpca_iterations(a), "GRAM forced: %d of %d", tm.gram_iters,
+              lr_rpca_iterations(a));
+        CHECK(tm.gram_f32_iters >= lr_rpca_iterations(a) / 2, "float32 Gram steps: %d of %d",
+              tm.gram_f32_iters, tm.gram_iters);
+        lr_rpca_times_get(d, &tm);
+        CHECK(tm.gram_f32_iters == 0, "float64 data took %d float32 Gram steps", tm.gram_f32_iters);
+        CHECK(lr_rpca_rank(a) == 3, "rank %lld, planted 3", (long long)lr_rpca_rank(a));
+        CHECK(eL < 1e-4 && eS < 1e-3, "recovery: L %.2e, S %.2e", eL, eS);
+        CHECK(e64 < 1e-5, "float32 vs float64: %.2e", e64);
+        CHECK(abs(lr_rpca_iterations(a) - lr_rpca_iterations(d)) <= 1, "iterations %d vs %d",
+              lr_rpca_iterations(a), lr_rpca_iterations(d));
+        lr_mat L1 = lr_rpca_l(a1), S1 = lr_rpca_s(a1);
+        CHECK(lr_rpca_iterations(a) == lr_rpca_iterations(a1) &&
+                  !memcmp(L.data, L1.data, (size_t)(m * n * 4)) &&
+                  !memcmp(S.data, S1.data, (size_t)(m * n * 4)),
+              "float32 Gram: 1 and 2 threads give different bits");
+        free(Ldd);
+    }
+    lr_rpca_destroy(a), lr_rpca_destroy(a1), lr_rpca_destroy(d);
+    lr_mat_free(ctx, &M32), lr_mat_free(ctx, &M64);
+    /* No dominant direction (planted rank 15) and dense noise (sd 0.05),
+     * which PCP puts into L: deflating one direction leaves most of ||T||,
+     * so once 1/mu is small the float32 Gram must be refused and the double
+     * one takes over; the low-rank part is still found. */
+    {
+        planted p = make_planted(300, 300, 15, 0.05, 11);
+        tu_rng gn = {5};
+        for (int64_t i = 0; i < 300 * 300; i++) p.M[i] += 0.05 * tu_randn(&gn);
+        lr_mat M = to_mat(ctx, LR_F32, &p), M64 = to_mat(ctx, LR_F64, &p);
+        lr_rpca *r = NULL, *r64 = NULL;
+        o.tol = 1e-9, o.max_iter = 32; /* 32 iterations each, past convergence */
+        CHECK(lr_rpca_compute(ctx, &M, &o, &r) == LR_ERR_NOCONV, "f32: %s", lr_ctx_errmsg(ctx));
+        CHECK(lr_rpca_compute(ctx, &M64, &o, &r64) == LR_ERR_NOCONV, "f64: %s", lr_ctx_errmsg(ctx));
+        if (r && r64) {
+            lr_rpca_times tm;
+            lr_rpca_times_get(r, &tm);
+            lr_mat L = lr_rpca_l(r), L64 = lr_rpca_l(r64);
+            double *Ld = malloc(300 * 300 * 8);
+            memcpy(Ld, L64.data, 300 * 300 * 8);
+            double e64 = rel_err(&L, Ld);
+            free(Ld);
+            printf("  noisy planted f32 300x300 rank 15, GRAM: %d of %d Gram steps in float32, "
+                   "rank %lld (f64: %lld), |L-L64|/|L64| %.2e\n", tm.gram_f32_iters,
+                   tm.gram_iters, (long long)lr_rpca_rank(r), (long long)lr_rpca_rank(r64), e64);
+            CHECK(tm.gram_f32_iters < tm.gram_iters, "float32 Gram never refused");
+            CHECK(e64 < 1e-4, "float32 vs float64: %.2e", e64);
+        }
+        lr_rpca_destroy(r), lr_rpca_destroy(r64);
+        lr_mat_free(ctx, &M), lr_mat_free(ctx, &M64);
+        free_planted(&p);
+    }
+    free(L0), free(S0), free(b), free(x), free(y);
+}
+
 int main(void)
 {
     lr_ctx *ctx = lr_ctx_create();
     lr_ctx_set_threads(ctx, 2);
 
+    printf("float32 Gram through a deflation:\n");
+    test_deflated_gram(ctx);
     printf("planted recovery:\n");
     test_planted(ctx, LR_F64, 300, 300, 15, 0.05, 11, 1e-5);
     test_planted(ctx, LR_F64, 400, 200, 10, 0.10, 12, 1e-5);

@@ -172,6 +172,27 @@ LR_API double lr_rpca_mu(const lr_rpca *r);
  * to grow), full SVDs and Gram eigendecompositions. */
 LR_API int lr_rpca_svd_calls(const lr_rpca *r);
 
+/* Where the time went, in seconds of wall clock and of process CPU time
+ * (all threads), for the stages of lr_rpca_compute:
+ *  [0] setup: the scan of M, the first SVD (||M||_2), Y_0 and T_0;
+ *  [1] partial: the randomized SVD steps (with rank recomputations);
+ *  [2] gram: the Gram matrices T^T T;
+ *  [3] eig: their eigendecompositions and the factors built from them;
+ *  [4] pass: the fused elementwise passes (including forming L);
+ *  [5] final: S and the dense L at the end. */
+#define LR_RPCA_NSTAGES 6
+typedef struct lr_rpca_times {
+    double wall[LR_RPCA_NSTAGES], cpu[LR_RPCA_NSTAGES];
+    int partial_iters, gram_iters; /* iterations by route */
+    int gram_f32_iters;            /* Gram iterations done in float32 (deflated) */
+} lr_rpca_times;
+LR_API void lr_rpca_times_get(const lr_rpca *r, lr_rpca_times *t);
+/* Per iteration k: [2k] process CPU seconds of the SVT step (partial or
+ * Gram + eig), [2k+1] of the fused pass; lr_rpca_iterations(r) pairs. */
+LR_API const double *lr_rpca_iter_seconds(const lr_rpca *r);
+/* Stage names for the indices above ("setup", "partial", ...). */
+LR_API const char *lr_rpca_stage_name(int i);
+
 /* S (m x n, M's dtype, ld = m).  Empty after lr_rpca_take_s. */
 LR_API lr_mat lr_rpca_s(const lr_rpca *r);
 /* Dense L (m x n, ld = m); empty when opts.keep_l was 0 or after

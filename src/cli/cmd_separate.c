@@ -449,6 +449,25 @@ static cJSON *result_json(const sep_opts *so, const lr_video_info *info, const r
         cJSON *ha = cJSON_AddArrayToObject(o, "residual_history");
         for (int i = 0; i < lr_rpca_iterations(rp); i++)
             cJSON_AddItemToArray(ha, cJSON_CreateNumber(h[i]));
+        /* Where the time went: per stage (wall and CPU seconds) and per
+         * iteration (CPU seconds of the SVT step and of the fused pass). */
+        lr_rpca_times tm;
+        lr_rpca_times_get(rp, &tm);
+        cJSON *st = cJSON_AddObjectToObject(o, "stages");
+        for (int i = 0; i < LR_RPCA_NSTAGES; i++) {
+            cJSON *e = cJSON_AddObjectToObject(st, lr_rpca_stage_name(i));
+            cJSON_AddNumberToObject(e, "wall", tm.wall[i]);
+            cJSON_AddNumberToObject(e, "cpu", tm.cpu[i]);
+        }
+        cJSON_AddNumberToObject(o, "partial_iterations", tm.partial_iters);
+        cJSON_AddNumberToObject(o, "gram_iterations", tm.gram_iters);
+        cJSON_AddNumberToObject(o, "gram_f32_iterations", tm.gram_f32_iters);
+        const double *is = lr_rpca_iter_seconds(rp);
+        cJSON *ia = cJSON_AddArrayToObject(o, "iteration_cpu_seconds");
+        for (int i = 0; i < lr_rpca_iterations(rp); i++) {
+            double pair[2] = {is[2 * i], is[2 * i + 1]};
+            cJSON_AddItemToArray(ia, cJSON_CreateDoubleArray(pair, 2));
+        }
     } else {
         /* Fraction of ||M||_F^2 in the background: sum of sigma_i^2 / ||M||_F^2. */
         double ev = 0;

@@ -33,7 +33,10 @@
  *    (svp = singular values above 1/mu); if all sv computed values exceed
  *    1/mu the SVD is recomputed at once with a larger sv, warm from the
  *    basis just found, until one falls below or the cap is hit.
- *  GRAM: G = T^T T in double (one pass), G = V diag(sigma^2) V^T by dsyevd,
+ *  GRAM: G = T^T T (one pass: in double for f64 data; for f32 data in
+ *    float32 after splitting off the top direction u, P = R + (P u) u^T per
+ *    panel, cross terms in double, kept when accurate enough, see
+ *    gram_step), G = V diag(sigma^2) V^T by dsyevd,
  *    L = (T V_s) diag(1 - 1/(mu sigma)) V_s^T: the pass computes U = T V_s
  *    from each whole row panel of T before overwriting it and keeps U for
  *    the final expansion.  Exact, whatever the rank; the choice once the
@@ -44,6 +47,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <lapacke.h>
 #include "rpca_internal.h"
 
@@ -52,13 +56,40 @@ struct lr_rpca {
     lr_status status;
     int iters, svd_calls, gram_calls;
     double *hist;
+    double *ihist;          /* per iteration: CPU seconds of the SVT step, of the pass */
     int64_t m, n, rank, nnz;
     double lambda, norm2, mu, residual;
     lr_mat S, L;            /* owned (L empty when not kept) */
     lr_svd *fac;            /* last SVD when it came from lr_svd: U, Vt */
     lr_mat U, Vt;           /* owned factors when the last step was GRAM */
     double *sigma;          /* rank shrunk singular values */
+    lr_rpca_times times;
 };
+
+/* Stage clock: wall and process CPU seconds since the last tick are added
+ * to stage i of *t (i < 0: just restart). */
+typedef struct stage_clock {
+    double wall, cpu;
+} stage_clock;
+
+static void clock_now(stage_clock *c)
+{
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+    c->wall = (double)a.tv_sec + 1e-9 * (double)a.tv_nsec;
+    c->cpu = (double)b.tv_sec + 1e-9 * (double)b.tv_nsec;
+}
+
+static void clock_tick(stage_clock *c, lr_rpca_times *t, int i)
+{
+    stage_clock now;
+    clock_now(&now);
+    if (i >= 0 && t) t->wall[i] += now.wall - c->wall, t->cpu[i] += now.cpu - c->cpu;
+    *c = now;
+}
+
+enum { ST_SETUP, ST_PARTIAL, ST_GRAM, ST_EIG, ST_PASS, ST_FINAL };
 
 void lr_rpca_opts_default(lr_rpca_opts *o)
 {
@@ -113,12 +144,18 @@ const char *lr_rpca_opts_check(const lr_rpca_opts *o, int64_t m, int64_t n)
     return NULL;
 }
 
-/* Cost model of one SVT step, in multiples of m*n flops (float and double
- * BLAS-3 counted alike; the Gram matrix is double but symmetric).
+/* Cost model of one SVT step, in multiples of m*n flops.
  * partial: (q+1) fused passes of 4 l flops per element, l = sv + p, then
- * L = U W (2 sv).  Gram: T^T T (n), L = (T V) W (4 sv).  A recomputation
- * when the rank must grow is not counted: it only favours GRAM more. */
-static int prefer_gram(const lr_rpca_opts *o, int64_t m, int64_t n, int64_t sv)
+ * L = U W (2 sv).  Gram: T^T T (n: symmetric), L = (T V) W (4 sv).  A
+ * recomputation when the rank must grow is not counted: it only favours
+ * GRAM more.  The partial route's fused kernels run at about half the
+ * rate of sgemm (measured on vtest: 1.5-2x the model); on float64 data the
+ * Gram matrix is double like the rest, and the two effects were left to
+ * cancel (the model as first tuned).  On float32 data the Gram matrix is
+ * float32 too (the deflated route), so the partial route is charged its
+ * measured 2x: vtest at 320x240 switches at iteration 15 instead of 19,
+ * 0.4 s less CPU time (docs/ALGORITHMS-rpca.md). */
+static int prefer_gram(const lr_rpca_opts *o, lr_dtype t, int64_t m, int64_t n, int64_t sv)
 {
     if (o->svt == LR_RPCA_SVT_GRAM) return 1;
     if (o->svt != LR_RPCA_SVT_AUTO || !gram_possible(m, n)) return 0;
@@ -126,6 +163,7 @@ static int prefer_gram(const lr_rpca_opts *o, int64_t m, int64_t n, int64_t sv)
     if (2 * (sv + o->oversample) > LR_MIN(m, n)) return 1;
     double partial = (o->power_iters + 1) * 4.0 * (double)(sv + o->oversample) + 2.0 * sv;
     double gram = (double)n + 4.0 * sv;
+    if (t == LR_F32) partial *= 2;
     return gram < partial;
 }
 
@@ -190,6 +228,7 @@ void lr_rpca_destroy(lr_rpca *r)
     lr_svd_destroy(r->fac);
     lr__free(&own, r->sigma);
     lr__free(&own, r->hist);
+    lr__free(&own, r->ihist);
     lr__free(&own, r);
 }
 
@@ -221,6 +260,8 @@ static lr_status reduce_upper(lr_ctx *ctx, const lr_rowdist *d, double *G, int64
 }
 
 /* Sum (or max) of a few doubles over the processes; nothing alone. */
+
+/* Sum (or max) of a few doubles over the processes; nothing alone. */
 static lr_status reduce(lr_ctx *ctx, const lr_rowdist *d, double *buf, int64_t n,
                         lr_reduce_op how)
 {
@@ -232,6 +273,8 @@ typedef struct gram_ws {
     int ready, ngroups;
     int64_t rows;            /* panel rows of the Gram pass */
     double *G, *parts, *conv, *lam;
+    double *u, *cparts;      /* deflation direction (n), its partials */
+    int have_u;
     lr_mat V, W;             /* n x n and n x n (dtype): V_s and D V_s^T */
     lr_mat U;                /* m x cap_u: T V_s */
     int64_t cap_u;
@@ -240,25 +283,61 @@ typedef struct gram_ws {
 static void gram_free(lr_ctx *ctx, gram_ws *g)
 {
     lr__free(ctx, g->G), lr__free(ctx, g->parts), lr__free(ctx, g->conv), lr__free(ctx, g->lam);
+    lr__free(ctx, g->u), lr__free(ctx, g->cparts);
     lr_mat_free(ctx, &g->V), lr_mat_free(ctx, &g->W), lr_mat_free(ctx, &g->U);
     memset(g, 0, sizeof *g);
 }
+
+/* Rows per panel of the Gram pass (one ssyrk/dsyrk call each): fewer
+ * read-modify-writes of the n x n partials.  Float32 panels are summed in
+ * float32 by ssyrk, so this also bounds that sum; vtest 320x240: 512 / 1024
+ * / 2048 rows cost 8.6 / 8.3 / 8.1 s of CPU over the 17 Gram steps. */
+#define GRAM_ROWS 2048
+
+/* Per-thread bytes of the f32 Gram panels: the double route's tile_r x n
+ * doubles or the deflated route's floats, whichever is more. */
+static size_t gram_conv_bytes(int64_t rows, int64_t n)
+{
+    return LR_MAX(lr__bytes(rows, n, 8), 4 * rpca__gram_defl_floats(rows, n));
+}
+
+/* Unit vector u (double) along column 0 of V (n x k, any dtype); 0 when
+ * it is empty or zero. */
+static int set_u(double *u, const lr_mat *V)
+{
+    if (!V->data || V->cols < 1) return 0;
+    double nrm = 0;
+    for (int64_t i = 0; i < V->rows; i++) u[i] = lr_mat_get(V, i, 0), nrm += u[i] * u[i];
+    if (!(nrm > 0)) return 0;
+    nrm = 1.0 / sqrt(nrm);
+    for (int64_t i = 0; i < V->rows; i++) u[i] *= nrm;
+    return 1;
+}
+
+/* The deflated float32 Gram matrix is kept when the float32 rounding of
+ * R^T R (about u32 ||R||_F^2 in all, u32 = 2^-24) stays below a few times
+ * the squared threshold (1/mu)^2 (docs/ALGORITHMS-rpca.md, "Gram in float32"). */
+#define GRAM_F32_MARGIN 4.0
 
 static lr_status gram_init(lr_ctx *ctx, gram_ws *g, lr_dtype t, int64_t m, int64_t n, int nth)
 {
     if (g->ready) return LR_OK;
     size_t es = lr_dtype_size(t);
-    g->rows = 1024; /* rows per dsyrk call: fewer read-modify-writes of G */
+    g->rows = GRAM_ROWS;
     /* Groups fixed by the shape alone (determinism), memory <= M / 2. */
     int64_t ng = (m * (int64_t)es) / (16 * n);
     g->ngroups = (int)LR_MAX(1, LR_MIN(16, ng));
     lr_status st;
     g->G = lr__malloc(ctx, lr__bytes(n, n, 8), "rpca Gram matrix");
     g->parts = lr__malloc(ctx, lr__bytes((int64_t)g->ngroups * n, n, 8), "rpca Gram partials");
-    g->conv = t == LR_F32 ? lr__malloc(ctx, lr__bytes((int64_t)nth * g->rows, n, 8), "rpca Gram panels")
+    /* f32: per thread a double panel (the double route) or, sharing the
+     * space, the deflated route's float panel, n x n floats and z. */
+    g->conv = t == LR_F32 ? lr__malloc(ctx, (size_t)nth * gram_conv_bytes(g->rows, n), "rpca Gram panels")
                           : lr__malloc(ctx, 8, "rpca Gram panels");
     g->lam = lr__malloc(ctx, (size_t)n * 8, "rpca eigenvalues");
-    if (!g->G || !g->parts || !g->conv || !g->lam) return LR_ERR_NOMEM;
+    g->u = lr__malloc(ctx, (size_t)n * 8, "rpca Gram deflation");
+    g->cparts = lr__malloc(ctx, (size_t)g->ngroups * (size_t)(n + 2) * 8, "rpca Gram deflation");
+    if (!g->G || !g->parts || !g->conv || !g->lam || !g->u || !g->cparts) return LR_ERR_NOMEM;
     if ((st = buf_alloc(ctx, t, n, n, "rpca Gram basis", &g->V)) ||
         (st = buf_alloc(ctx, t, n, n, "rpca Gram factor", &g->W)))
         return st;
@@ -270,19 +349,36 @@ static lr_status gram_init(lr_ctx *ctx, gram_ws *g, lr_dtype t, int64_t m, int64
  * into s[], basis V_s (n x svp) and W = diag(1 - 1/(mu sigma)) V_s^T into
  * the workspace, U grown to m x svp.  Returns svp through *svp. */
 static lr_status gram_step(lr_ctx *ctx, gram_ws *g, const lr_mat *T, double mu, int64_t cap,
-                           int nth, const lr_rowdist *d, double *s, int64_t *svp_out)
+                           int nth, const lr_rowdist *d, double *s, int64_t *svp_out,
+                           int *f32_used, stage_clock *clk, lr_rpca_times *tm)
 {
+    *f32_used = 0;
     const int64_t m = T->rows, n = T->cols;
-    if (m > 0)
+    int done = 0;
+    if (T->dtype == LR_F32 && g->have_u) {
+        /* float32 through the rank-1 deflation, kept when accurate enough */
+        double rr = 0;
+        if (m > 0)
+            rr = rpca__gram_defl_f32(T->data, m, n, T->ld, g->rows, g->ngroups, nth, g->u,
+                                     g->parts, g->cparts, (float *)(void *)g->conv, g->G);
+        else
+            memset(g->G, 0, lr__bytes(n, n, 8));
+        lr_status st = reduce(ctx, d, &rr, 1, LR_REDUCE_SUM);
+        if (st) return st;
+        done = rr * 0x1p-24 <= GRAM_F32_MARGIN / (mu * mu);
+        *f32_used = done;
+    }
+    if (!done && m > 0)
         (T->dtype == LR_F32 ? rpca__gram_f32 : rpca__gram_f64)(T->data, m, n, T->ld, g->rows,
                                                                g->ngroups, nth, g->parts,
                                                                g->conv, g->G);
-    else
+    else if (!done)
         memset(g->G, 0, lr__bytes(n, n, 8));
     if (d) { /* G = sum of the bands' Grams: the upper triangle, packed */
         lr_status st = reduce_upper(ctx, d, g->G, n, g->parts);
         if (st) return st;
     }
+    clock_tick(clk, tm, ST_GRAM);
     /* Single-threaded: the same bits whatever the thread settings (threads
      * barely help dsyevd at n ~ 800: 0.11 s either way). */
     const int blas = rpca__blas_single();
@@ -291,6 +387,9 @@ static lr_status gram_step(lr_ctx *ctx, gram_ws *g, const lr_mat *T, double mu, 
     if (info)
         return lr__err(ctx, LR_ERR_LAPACK, "rpca: the eigensolver dsyevd failed (info %d) "
                        "on the %lld x %lld Gram matrix", info, (long long)n, (long long)n);
+    /* The next deflation direction: the top eigenvector. */
+    memcpy(g->u, g->G + (n - 1) * n, (size_t)n * 8);
+    g->have_u = 1;
     /* Ascending eigenpairs -> descending singular triplets. */
     int64_t svp = 0;
     for (int64_t i = 0; i < n; i++) {
@@ -379,7 +478,8 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
         double Mb = (double)m * (double)n * (double)es, nn = (double)n * (double)n;
         double spt0 = (double)LR_MAX(tile_r * RPCA_TILE_C, tile_rg * n);
         double gram = nn * (8 + 2 * (double)es) + LR_MIN(Mb / 2, 16 * 8 * nn) +
-                      (f32 ? (double)nth * 1024 * (double)n * 8 : 0);
+                      (f32 ? (double)nth * (double)gram_conv_bytes(GRAM_ROWS, n) : 0) +
+                      (double)(16 * (n + 2) + n) * 8;
         /* the first SVD steps (randomized, at the initial rank) and the
          * factors of L kept between them */
         lr_svd_opts so;
@@ -397,6 +497,11 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
         if ((st = lr__mem_work(ctx, (int64_t)Mb, extra < 9e18 ? (int64_t)extra : -1, what)))
             return st;
     }
+
+    lr_rpca_times tm;
+    memset(&tm, 0, sizeof tm);
+    stage_clock clk;
+    clock_now(&clk);
 
     /* One pass over M: norms, and NaN/Inf show as a non-finite sum. */
     double frob2, maxabs;
@@ -420,7 +525,8 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
     if (!(r = lr__calloc(ctx, 1, sizeof *r, "rpca result"))) return LR_ERR_NOMEM;
     r->alloc = ctx->alloc;
     r->m = m, r->n = n, r->lambda = lam;
-    if (!(r->hist = lr__malloc(ctx, (size_t)o->max_iter * sizeof(double), "rpca history"))) {
+    if (!(r->hist = lr__malloc(ctx, (size_t)o->max_iter * sizeof(double), "rpca history")) ||
+        !(r->ihist = lr__calloc(ctx, (size_t)o->max_iter * 2, sizeof(double), "rpca history"))) {
         st = LR_ERR_NOMEM;
         goto fail;
     }
@@ -489,13 +595,16 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
     int64_t svp = 0, svp_prev = 0;
     r->status = LR_ERR_NOCONV;
     for (it = 0; it < o->max_iter; it++) {
+        const double cpu0 = tm.cpu[ST_PARTIAL] + tm.cpu[ST_GRAM] + tm.cpu[ST_EIG];
+        const double cpu1 = tm.cpu[ST_PASS];
         int was_gram = gram;
-        gram = prefer_gram(o, mg, n, sv);
+        gram = prefer_gram(o, t, mg, n, sv);
         if (!gram) {
             /* Warm basis: the previous SVD's V, or the Gram eigenvectors. */
             lr_mat Vw = {0};
             if (was_gram) Vw = lr_mat_block(&gw.V, 0, 0, n, LR_MIN(n, sv + o->oversample));
             else if (cur) Vw = lr_svd_v(cur);
+            clock_tick(&clk, &tm, it == 0 ? ST_SETUP : ST_PASS);
             if (it > 0) {
                 if ((st = svd_step(ctx, opT, o, sv, o->power_iters,
                                    o->seed + (uint64_t)r->svd_calls, &Vw, d, &nw)))
@@ -504,6 +613,7 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
                 lr_svd_destroy(cur), cur = nw, nw = NULL;
                 scale = 1.0;
             }
+            clock_tick(&clk, &tm, ST_PARTIAL);
             if (was_gram) lr_mat_free(ctx, &gw.U), gw.cap_u = 0;
             /* Grow the rank while the last computed singular value still
              * exceeds the threshold 1/mu (or hand over to GRAM). */
@@ -514,28 +624,41 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
                 while (svp < rc && scale * s[svp] > 1.0 / mu) svp++;
                 if (svp < rc || rc >= cap) break;
                 sv = LR_MIN(cap, rc + LR_MAX(5, rc / 2));
-                if (prefer_gram(o, mg, n, sv)) {
+                if (prefer_gram(o, t, mg, n, sv)) {
                     gram = 1;
                     break;
                 }
                 lr_mat Vc = lr_svd_v(cur);
+                clock_tick(&clk, &tm, ST_PARTIAL);
                 if ((st = svd_step(ctx, opT, o, sv, o->power_iters,
                                    o->seed + (uint64_t)r->svd_calls, &Vc, d, &nw)))
                     goto fail;
                 r->svd_calls++;
                 lr_svd_destroy(cur), cur = nw, nw = NULL;
                 scale = 1.0;
+                clock_tick(&clk, &tm, ST_PARTIAL);
             }
         }
         if (gram) {
             if ((st = gram_init(ctx, &gw, t, m, n, nth))) goto fail;
-            if ((st = gram_step(ctx, &gw, &T, mu, cap, nth, d, sg, &svp))) goto fail;
+            if (!was_gram && cur) { /* deflate along the partial SVD's top vector */
+                lr_mat V = lr_svd_v(cur);
+                gw.have_u = set_u(gw.u, &V);
+            }
+            int used32 = 0;
+            clock_tick(&clk, &tm, it == 0 ? ST_SETUP : ST_PASS);
+            if ((st = gram_step(ctx, &gw, &T, mu, cap, nth, d, sg, &svp, &used32, &clk, &tm)))
+                goto fail;
+            tm.gram_f32_iters += used32;
             r->gram_calls++, r->svd_calls++;
             lr_svd_destroy(cur), cur = NULL;
             for (int64_t i = 0; i < svp; i++) wvec[i] = sg[i] - 1.0 / mu;
             p.lmode = RPCA_L_TVW, p.U = gw.U.data, p.ldu = m, p.V = gw.V.data, p.W = gw.W.data;
             p.tile_r = tile_rg, p.tile_c = n;
+            tm.gram_iters++;
+            clock_tick(&clk, &tm, ST_EIG);
         } else {
+            tm.partial_iters++;
             /* L_{k+1} = U diag(scale s - 1/mu) Vt, first svp terms. */
             if (svp > wcap) {
                 lr__free(ctx, W);
@@ -566,6 +689,9 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
         double zn[2] = {0, 0};
         if (m > 0) zn[0] = (f32 ? rpca__pass_f32 : rpca__pass_f64)(&p, &nnz), zn[1] = (double)nnz;
         if ((st = reduce(ctx, d, zn, 2, LR_REDUCE_SUM))) goto fail;
+        clock_tick(&clk, &tm, ST_PASS);
+        r->ihist[2 * it] = tm.cpu[ST_PARTIAL] + tm.cpu[ST_GRAM] + tm.cpu[ST_EIG] - cpu0;
+        r->ihist[2 * it + 1] = tm.cpu[ST_PASS] - cpu1;
         double res = sqrt(zn[0]) / normM;
         r->hist[it] = res;
         r->nnz = (int64_t)zn[1];
@@ -585,6 +711,7 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
             break;
         }
     }
+    clock_tick(&clk, &tm, ST_PASS);
     r->iters = it;
     r->residual = r->hist[it - 1];
     r->rank = svp;
@@ -606,10 +733,12 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
         goto fail;
     }
     memcpy(r->sigma, wvec, (size_t)svp * sizeof(double));
+    clock_tick(&clk, &tm, ST_FINAL);
     if (gram) {
         /* U = (T V_s) diag(1/sigma), Vt = V_s^T: L = U diag(sigma - 1/mu) Vt. */
         take_buf(&r->U, &gw.U);
         r->U.cols = svp;
+#pragma omp parallel for schedule(static) num_threads(nth)
         for (int64_t j = 0; j < svp; j++) {
             const double d = sg[j];
             if (f32) {
@@ -633,6 +762,8 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
     lr__free(ctx, wvec);
     lr__free(ctx, sg);
     lr__free(ctx, W);
+    clock_tick(&clk, &tm, ST_FINAL);
+    r->times = tm;
     *out = r;
     if (r->status == LR_ERR_NOCONV)
         return lr__err(ctx, LR_ERR_NOCONV,
@@ -695,6 +826,15 @@ int64_t lr_rpca_nnz(const lr_rpca *r) { return r->nnz; }
 double lr_rpca_lambda(const lr_rpca *r) { return r->lambda; }
 double lr_rpca_norm2(const lr_rpca *r) { return r->norm2; }
 double lr_rpca_mu(const lr_rpca *r) { return r->mu; }
+void lr_rpca_times_get(const lr_rpca *r, lr_rpca_times *t) { *t = r->times; }
+const double *lr_rpca_iter_seconds(const lr_rpca *r) { return r->ihist; }
+
+const char *lr_rpca_stage_name(int i)
+{
+    static const char *const names[LR_RPCA_NSTAGES] = {"setup", "partial", "gram",
+                                                       "eig",   "pass",    "final"};
+    return i >= 0 && i < LR_RPCA_NSTAGES ? names[i] : "?";
+}
 int lr_rpca_svd_calls(const lr_rpca *r) { return r->svd_calls; }
 lr_mat lr_rpca_s(const lr_rpca *r) { return r->S; }
 lr_mat lr_rpca_l(const lr_rpca *r) { return r->L; }

@@ -76,6 +76,24 @@ void rpca__gram_f32(const void *T, int64_t m, int64_t n, int64_t ldt, int64_t ti
 void rpca__gram_f64(const void *T, int64_t m, int64_t n, int64_t ldt, int64_t tile_r,
                     int ngroups, int nth, double *parts, double *conv, double *G);
 
+/* G = T^T T (upper triangle, double) for float32 T through a rank-1
+ * deflation: with u (n, double, unit length: T's top right singular vector
+ * or near it) each panel P of tile_r rows is split as P = R + z u^T, z = P u,
+ * R = fl32(P - z u^T), and G = sum R^T R + c u^T + u c^T + zz u u^T with
+ * c = sum R^T z and zz = sum z^T z accumulated in double.  R^T R is formed
+ * per panel by ssyrk in float32: its rounding is relative to ||R||, which on
+ * video (one dominant background direction) is ~1% of ||T||, so the errors
+ * stay far below the smallest singular value that matters (rpca.c decides
+ * from the returned ||R||_F^2 whether to keep the result).  Panels are
+ * grouped as in rpca__gram (the same bits for any thread count).  parts:
+ * ngroups n x n doubles; cparts: ngroups (n + 2) doubles; fbuf: nth *
+ * rpca__gram_defl_floats(tile_r, n) floats.  Returns ||R||_F^2. */
+double rpca__gram_defl_f32(const float *T, int64_t m, int64_t n, int64_t ldt, int64_t tile_r,
+                           int ngroups, int nth, const double *u, double *parts,
+                           double *cparts, float *fbuf, double *G);
+static inline size_t rpca__r16(size_t x) { return (x + 15) & ~(size_t)15; }
+size_t rpca__gram_defl_floats(int64_t tile_r, int64_t n);
+
 /* lr_rpca_compute with an optional warm start: U0 (m x k, M's dtype) is a
  * left basis carried from a related matrix (the previous block of a video);
  * the first SVD then starts from M^T U0 instead of a Gaussian sketch.  NULL

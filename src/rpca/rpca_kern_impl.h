@@ -164,12 +164,16 @@ void FN(rpca__gram)(const void *T, int64_t m, int64_t n, int64_t ldt, int64_t ti
         }
     }
     rpca__blas_restore(blas);
-    for (int64_t j = 0; j < n; j++)
-        for (int64_t i = 0; i <= j; i++) {
-            double acc = 0;
-            for (int g = 0; g < ngroups; g++) acc += parts[(size_t)g * (size_t)(n * n) + i + j * n];
-            G[i + j * n] = acc;
+    /* Column by column in parallel; each entry sums the groups in order. */
+#pragma omp parallel for schedule(dynamic, 16) num_threads(nth)
+    for (int64_t j = 0; j < n; j++) {
+        double *gc = G + j * n;
+        memcpy(gc, parts + j * n, sizeof(double) * (size_t)(j + 1));
+        for (int g = 1; g < ngroups; g++) {
+            const double *pc = parts + (size_t)g * (size_t)(n * n) + j * n;
+            for (int64_t i = 0; i <= j; i++) gc[i] += pc[i];
         }
+    }
 }
 
 void FN(rpca__init)(const rpca_pass *p, double a, double b)
