@@ -152,11 +152,17 @@ lr_status svd_randomized(lr_ctx *ctx, const lr_bop *b, const lr_svd_opts *o,
     lr_mat Z = {0}, Y = {0}, W = {0};
     double *Rm = NULL, *Wt = NULL;
     lr_status st;
+    /* Fresh memory costs a page fault per page (measured: the largest single
+     * cost of a sparse LSA), so the LU / QR / NONE path reuses Z for
+     * W = B^T Q, and in double Wt is W itself. */
+    int auto_nz = o->normalizer == LR_NORM_AUTO, wt_alias = 0;
     if ((st = lr_mat_alloc(ctx, t, C, l, &Z)) || (st = lr_mat_alloc(ctx, t, R, l, &Y)) ||
-        (st = lr_mat_alloc(ctx, t, C, l, &W)))
+        (auto_nz && (st = lr_mat_alloc(ctx, t, C, l, &W))))
         goto out;
+    if (!auto_nz) W = Z;
+    wt_alias = t == LR_F64 && W.ld == C;
     if (!(Rm = lr__malloc(ctx, lr__bytes(l, l, 8), "R factor")) ||
-        !(Wt = lr__malloc(ctx, lr__bytes(C, l, 8), "small factor"))) {
+        !(Wt = wt_alias ? W.data : lr__malloc(ctx, lr__bytes(C, l, 8), "small factor"))) {
         st = LR_ERR_NOMEM;
         goto out;
     }
@@ -185,7 +191,7 @@ lr_status svd_randomized(lr_ctx *ctx, const lr_bop *b, const lr_svd_opts *o,
         if ((st = cholqr2(ctx, b->op, &Y, Rm, &bad))) goto out;
         if (!bad) {
             /* B^T Q = W R^{-1}: solve in double. */
-            mat_to_double(&W, Wt);
+            if (!wt_alias) mat_to_double(&W, Wt);
             for (int64_t i = 0; i < C; i++) /* row i of Wt times R^{-1} */
                 for (int64_t j = 0; j < l; j++) {
                     double acc = Wt[i + j * C];
@@ -196,7 +202,7 @@ lr_status svd_randomized(lr_ctx *ctx, const lr_bop *b, const lr_svd_opts *o,
             if ((st = op_is_dist(b->op) ? svqb_dist(ctx, b->op, &Y) : k_orth_qr(ctx, &Y)))
                 goto out;
             if ((st = bop_apply(ctx, b, 1, &Y, &W))) goto out;
-            mat_to_double(&W, Wt);
+            if (!wt_alias) mat_to_double(&W, Wt);
         }
     } else {
         if ((st = bop_apply(ctx, b, 0, &Z, &Y))) goto out;
@@ -214,8 +220,8 @@ lr_status svd_randomized(lr_ctx *ctx, const lr_bop *b, const lr_svd_opts *o,
         int bad;
         if ((st = cholqr2(ctx, b->op, &Y, Rm, &bad))) goto out;
         if (bad && (st = k_orth_qr(ctx, &Y))) goto out;
-        if ((st = bop_apply(ctx, b, 1, &Y, &W))) goto out;
-        mat_to_double(&W, Wt);
+        if ((st = bop_apply(ctx, b, 1, &Y, &W))) goto out; /* W is Z here */
+        if (!wt_alias) mat_to_double(&W, Wt);
         if (b->op->dense) {
             res->frob2 = lr_mat_frob2(ctx, &b->op->A);
             res->passes++;
@@ -223,12 +229,12 @@ lr_status svd_randomized(lr_ctx *ctx, const lr_bop *b, const lr_svd_opts *o,
             res->frob2 = b->op->frob2;
         }
     }
-    st = svd_finish(ctx, b, &Y, Wt, l, o->k, 0, o, res);
+    st = svd_finish(ctx, b, &Y, 1, Wt, l, o->k, 0, o, res);
 out:
+    if (!wt_alias) lr__free(ctx, Wt);
+    if (auto_nz) lr_mat_free(ctx, &W);
     lr_mat_free(ctx, &Z);
     lr_mat_free(ctx, &Y);
-    lr_mat_free(ctx, &W);
     lr__free(ctx, Rm);
-    lr__free(ctx, Wt);
     return st;
 }
