@@ -30,6 +30,10 @@ const char *lr_nmf_opts_check(const lr_nmf_opts *o, int64_t m, int64_t n)
         o->init != LR_NMF_INIT_RANDOM)
         return "unknown NMF initialisation (nndsvda, nndsvd or random)";
     if (!(o->tol >= 0) || !isfinite(o->tol)) return "the tolerance must be a number >= 0";
+    if (o->stop != LR_NMF_STOP_LOSS && o->stop != LR_NMF_STOP_VIOLATION)
+        return "unknown NMF stopping rule (loss or violation)";
+    if (o->stop == LR_NMF_STOP_VIOLATION && o->solver != LR_NMF_CD)
+        return "the violation stopping rule belongs to the cd solver (use the loss rule with mu)";
     if (o->max_iter < 1) return "max_iter must be at least 1";
     if (bad_reg(o->l1_w) || bad_reg(o->l2_w) || bad_reg(o->l1_h) || bad_reg(o->l2_h))
         return "the regularisation weights must be numbers >= 0";

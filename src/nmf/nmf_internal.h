@@ -49,10 +49,11 @@ lr_status nmf_mu_kl(lr_ctx *ctx, const nmf_data *d, const lr_nmf_opts *o, lr_mat
  * column-major, ld ldf): for each row and each component t in order,
  *   F(i,t) = max(0, F(i,t) - ((F G)(i,t) - P(i,t) + l1) / (G(t,t) + l2)),
  * G: k x k double (the other factor's Gram), P: r x k (A times the other
- * factor).  f: NK_RB * (k * k + k + 2) doubles of scratch (64-byte
- * aligned).  Fr, when not NULL, is F's row-major mirror (row stride bs),
- * updated too.  stats (k * k + 2): the updated rows' Gram matrix, sum of
- * entries and <F, P>. */
+ * factor).  f: NK_RB * (k * k + NMF_KG * k + 3) doubles of scratch
+ * (64-byte aligned).  Fr, when not NULL, is F's row-major mirror (row
+ * stride bs), updated too.  stats (k * k + 3): the updated rows' Gram
+ * matrix, sum of entries, <F, P> and the violation (sum of |projected
+ * gradient| before each update, scikit-learn's measure). */
 void nmf_cd_rows(lr_dtype t, void *F, int64_t ldf, const void *P, int64_t ldp, int64_t r0,
                  int64_t r1, int64_t k, const double *G, double l1, double l2, double *f,
                  void *Fr, int64_t bs, double *stats);
@@ -68,5 +69,6 @@ double nmf_kl_rows(lr_dtype t, const lr_csr *S, const void *X, const void *Y, in
 
 #define NMF_EPS 1.1920929e-07 /* float32 machine epsilon, as scikit-learn */
 #define NMF_ROWS 256          /* rows per work item in the threaded sweeps */
-#define NK_RB 8               /* rows interleaved in the sweep kernel */
+#define NK_RB 8               /* rows per vector (lanes) in the sweep kernel */
+#define NMF_KG 4              /* vectors of rows interleaved there (NK_NG) */
 #endif

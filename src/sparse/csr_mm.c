@@ -76,7 +76,7 @@ void csr_to_rowmajor(lr_ctx *ctx, const lr_mat *X, void *Xr, int64_t bs)
 }
 
 /* Y = a Xr; when X is given, Xr is first filled from it inside the same
- * parallel region (rows split statically: the copy's bits do not depend on
+ * parallel region (rows split in blocks: the copy's bits do not depend on
  * the split). */
 static lr_status mm_run(lr_ctx *ctx, const lr_csr *a, const lr_mat *X, void *Xr, int64_t b,
                         int64_t bs, void *Y, int64_t ldy)
@@ -105,7 +105,7 @@ static lr_status mm_run(lr_ctx *ctx, const lr_csr *a, const lr_mat *X, void *Xr,
 #endif
         void *my = acc0 + (size_t)me * stride;
         if (ncp) {
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 1)
             for (int64_t c = 0; c < ncp; c++)
                 copy_rows(X, Xr, bs, c * COPY_BLOCK, LR_MIN(X->rows, (c + 1) * COPY_BLOCK));
         }

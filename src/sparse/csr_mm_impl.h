@@ -16,11 +16,16 @@
 typedef CM_T CM_NAME(V) __attribute__((vector_size(64), aligned(sizeof(CM_T))));
 typedef CM_T CM_NAME(H) __attribute__((vector_size(32), aligned(sizeof(CM_T))));
 
-#define CM_PD 8 /* entries ahead to prefetch */
+/* Entries ahead to prefetch: about 200 cycles of work ahead (a miss to
+ * memory), fewer entries when each one is a wide pass. */
+#ifndef CM_PD_NARROW
+#define CM_PD_NARROW 32
+#define CM_PD_WIDE 16
+#endif
 
 /* One pass over entries [p0, p1) for NV 64-byte vectors (and NH 32-byte
  * ones after them) of output columns j0 ...; sums stored to out[0 ..]. */
-#define CM_PASS(NAME, NV, NH)                                                              \
+#define CM_PASS(NAME, NV, NH, CM_PD)                                                       \
     static inline __attribute__((always_inline)) void CM_NAME(NAME)(                      \
         const int64_t *ix, const CM_T *v, int64_t p0, int64_t p1, int64_t pend,           \
         const CM_T *Xr, int64_t bs, int64_t j0, CM_T *out)                                \
@@ -46,12 +51,12 @@ typedef CM_T CM_NAME(H) __attribute__((vector_size(32), aligned(sizeof(CM_T))));
         if ((NV) > 3) *(CM_NAME(V) *)(out + 3 * CM_VL) = a3;                               \
         if ((NH) > 0) *(CM_NAME(H) *)(out + (NV) * CM_VL) = h0;                            \
     }
-CM_PASS(p01, 0, 1)
-CM_PASS(p10, 1, 0)
-CM_PASS(p11, 1, 1)
-CM_PASS(p20, 2, 0)
-CM_PASS(p30, 3, 0)
-CM_PASS(p40, 4, 0)
+CM_PASS(p01, 0, 1, CM_PD_NARROW)
+CM_PASS(p10, 1, 0, CM_PD_NARROW)
+CM_PASS(p11, 1, 1, CM_PD_NARROW)
+CM_PASS(p20, 2, 0, CM_PD_NARROW)
+CM_PASS(p30, 3, 0, CM_PD_WIDE)
+CM_PASS(p40, 4, 0, CM_PD_WIDE)
 #undef CM_PASS
 
 static inline __attribute__((always_inline)) void CM_NAME(rows)(
