@@ -33,6 +33,13 @@ LR_CLONES static void cm_rows(const lr_csr *a, int64_t r0, int64_t r1, const voi
     else cm_rows_d(a, r0, r1, Xr, b, bs, Y, ldy, acc);
 }
 
+LR_CLONES static void cm_scatter(const lr_csr *a, const void *X, int64_t ldx, int64_t b,
+                                 int64_t bs, int64_t v0, int64_t v1, void *acc, void *xb)
+{
+    if (a->dtype == LR_F32) cm_scatter_s(a, X, ldx, b, bs, v0, v1, acc, xb);
+    else cm_scatter_d(a, X, ldx, b, bs, v0, v1, acc, xb);
+}
+
 int64_t csr_rowmajor_stride(lr_dtype t, int64_t b)
 {
     int64_t vl = 64 / (int64_t)lr_dtype_size(t), h = vl / 2;
@@ -147,6 +154,73 @@ lr_status csr_mm_scratch(lr_ctx *ctx, const lr_csr *a, const lr_mat *X, lr_mat *
     lr_status st = mm_run(ctx, a, X, Xr, X->cols, bs, Y->data, Y->ld);
     if (!sc) lr__free(ctx, buf);
     return st;
+}
+
+/* Column blocks of the scatter product: each streams all of A once, so a
+ * few (at most this many 64-byte vectors each) rather than one per vector. */
+#define SCATTER_VECS 4
+
+lr_status csr_mm_t_scatter(lr_ctx *ctx, const lr_csr *a, const lr_mat *X, lr_mat *Y,
+                           csr_scratch *sc, lr_ctx *owner)
+{
+    if (!owner) owner = ctx;
+    size_t es = lr_dtype_size(a->dtype);
+    int64_t b = X->cols, bs = csr_rowmajor_stride(a->dtype, b), n = a->cols;
+    int64_t vl = 64 / (int64_t)es, nvec = bs / vl;
+    int nt = lr__threads(ctx);
+    int par = (double)a->nnz * b > PAR_MIN_WORK && n > ROW_BLOCK;
+    if (!par) nt = 1;
+    size_t accb = lr__bytes(n, bs, es), xbb = (size_t)(8 * bs) * es;
+    size_t need = accb + xbb * (size_t)nt + 64;
+    void *buf;
+    if (sc && sc->cap >= need) {
+        buf = sc->buf;
+    } else if (sc) {
+        if (!(buf = lr__malloc(owner, need, "product accumulators")))
+            return lr__err(ctx, LR_ERR_NOMEM, "out of memory for a product's accumulators");
+        lr__free(owner, sc->buf);
+        sc->buf = buf, sc->cap = need;
+    } else if (!(buf = lr__malloc(ctx, need, "product accumulators"))) {
+        return LR_ERR_NOMEM;
+    }
+    char *acc = (char *)buf + (64 - (uintptr_t)buf % 64) % 64, *xb0 = acc + accb;
+    int64_t nunit = (nvec + SCATTER_VECS - 1) / SCATTER_VECS;
+    if (nunit < nt) nunit = LR_MIN(nvec, (int64_t)nt);
+    int64_t nblk = (n + COPY_BLOCK - 1) / COPY_BLOCK;
+#pragma omp parallel num_threads(nt) if (par)
+    {
+        int me = 0;
+#ifdef _OPENMP
+        me = omp_get_thread_num();
+#endif
+        char *xb = xb0 + (size_t)me * xbb;
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t c = 0; c < nblk; c++) {
+            int64_t r0 = c * COPY_BLOCK, r1 = LR_MIN(n, r0 + COPY_BLOCK);
+            memset(acc + (size_t)(r0 * bs) * es, 0, (size_t)((r1 - r0) * bs) * es);
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t u = 0; u < nunit; u++)
+            cm_scatter(a, X->data, X->ld, b, bs, u * nvec / nunit, (u + 1) * nvec / nunit, acc,
+                       xb);
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t c = 0; c < nblk; c++) {
+            int64_t r0 = c * COPY_BLOCK, r1 = LR_MIN(n, r0 + COPY_BLOCK);
+            if (a->dtype == LR_F32) {
+                const float *s = (const float *)acc;
+                float *d = Y->data;
+                for (int64_t j = 0; j < b; j++)
+                    for (int64_t i = r0; i < r1; i++) d[i + j * Y->ld] = s[i * bs + j];
+            } else {
+                const double *s = (const double *)acc;
+                double *d = Y->data;
+                for (int64_t j = 0; j < b; j++)
+                    for (int64_t i = r0; i < r1; i++) d[i + j * Y->ld] = s[i * bs + j];
+            }
+        }
+    }
+    if (!sc) lr__free(ctx, buf);
+    return LR_OK;
 }
 
 /* Y = a X for a CSR a (no transpose here). */

@@ -99,3 +99,40 @@ static inline __attribute__((always_inline)) void CM_NAME(rows)(
         for (int64_t j = 0; j < b; j++) Y[i + j * ldy] = out[j];
     }
 }
+
+/* Scatter form of A^T X for a wide X (column-major, ld ldx, b columns):
+ * for every row i of A in order and each of its entries (c, s), acc row c
+ * += s * (row i of X), for the 64-byte vectors [v0, v1) of the row only
+ * (acc: cols(A) x bs row-major, zeroed by the caller).  X is read once, in
+ * order, 8 rows at a time through xb (8 x bs, a cache line of each column
+ * per read); each output is the sum over A's rows in order, i.e. over the
+ * transpose's row in storage order: the same bits as the gather kernel on
+ * the transpose, for any split of the vectors. */
+static inline __attribute__((always_inline)) void CM_NAME(scatter)(
+    const lr_csr *a, const CM_T *X, int64_t ldx, int64_t b, int64_t bs, int64_t v0,
+    int64_t v1, CM_T *acc, CM_T *restrict xb)
+{
+    const int64_t *ip = a->indptr, *ix = a->indices;
+    const CM_T *v = (const CM_T *)a->values;
+    const int64_t m = a->rows, pend = ip[m], j0 = v0 * CM_VL, j1 = v1 * CM_VL;
+    for (int64_t r = 0; r < 8; r++)
+        for (int64_t j = j0; j < j1; j++) xb[r * bs + j] = 0;
+    for (int64_t i0 = 0; i0 < m; i0 += 8) {
+        const int64_t ie = i0 + 8 < m ? i0 + 8 : m;
+        for (int64_t j = j0; j < j1 && j < b; j++)
+            for (int64_t i = i0; i < ie; i++) xb[(i - i0) * bs + j] = X[i + j * ldx];
+        for (int64_t i = i0; i < ie; i++) {
+            const CM_T *x = xb + (i - i0) * bs;
+            for (int64_t p = ip[i]; p < ip[i + 1]; p++) {
+                if (p + CM_PD_WIDE < pend) {
+                    const char *q = (const char *)(acc + ix[p + CM_PD_WIDE] * bs + j0);
+                    for (int64_t u = v0; u < v1; u++) __builtin_prefetch(q + 64 * (u - v0), 1);
+                }
+                const CM_T s = v[p];
+                CM_T *row = acc + ix[p] * bs;
+                for (int64_t u = v0; u < v1; u++)
+                    *(CM_NAME(V) *)(row + u * CM_VL) += s * *(const CM_NAME(V) *)(x + u * CM_VL);
+            }
+        }
+    }
+}

@@ -22,8 +22,14 @@ static lr_status csr_apply(void *user, lr_ctx *ctx, int trans, const lr_mat *X, 
 {
     csr_op *o = user;
     const lr_csr *a = trans ? &o->at : o->a;
-    if (atomic_flag_test_and_set(&o->busy)) return csr_mm_plain(ctx, a, X, Y);
-    lr_status st = csr_mm_scratch(ctx, a, X, Y, &o->sc, &o->own);
+    /* A^T X for a wide X: scattered from A's rows (X read once, in order;
+     * scratch cols x l instead of a rows x l row-major copy of X). */
+    int scatter = trans && csr_wide(o->a->dtype, X->cols);
+    if (atomic_flag_test_and_set(&o->busy))
+        return scatter ? csr_mm_t_scatter(ctx, o->a, X, Y, NULL, NULL)
+                       : csr_mm_plain(ctx, a, X, Y);
+    lr_status st = scatter ? csr_mm_t_scatter(ctx, o->a, X, Y, &o->sc, &o->own)
+                           : csr_mm_scratch(ctx, a, X, Y, &o->sc, &o->own);
     atomic_flag_clear(&o->busy);
     return st;
 }
