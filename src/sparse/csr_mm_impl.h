@@ -106,8 +106,8 @@ static inline __attribute__((always_inline)) void CM_NAME(rows)(
  * (acc: cols(A) x bs row-major, zeroed by the caller).  X is read once, in
  * order, 8 rows at a time through xb (8 x bs, a cache line of each column
  * per read); each output is the sum over A's rows in order, i.e. over the
- * transpose's row in storage order: the same bits as the gather kernel on
- * the transpose, for any split of the vectors. */
+ * transpose's row in storage order (the gather kernel's order on the
+ * transpose), the same bits for any split of the vectors. */
 static inline __attribute__((always_inline)) void CM_NAME(scatter)(
     const lr_csr *a, const CM_T *X, int64_t ldx, int64_t b, int64_t bs, int64_t v0,
     int64_t v1, CM_T *acc, CM_T *restrict xb)

@@ -40,8 +40,9 @@ lr_status csr_mm_scratch(lr_ctx *ctx, const lr_csr *a, const lr_mat *X, lr_mat *
 /* Y = a^T X from a itself (no transpose), for a wide X (more columns than
  * two 64-byte vectors hold): every row of X is read once, in order, and
  * scattered into a cols(a) x bs row-major block of accumulators kept in sc
- * (as above), split across threads by column blocks.  The same bits as
- * csr_mm_scratch on the transpose, for any thread count. */
+ * (as above), split across threads by column blocks.  Each output is the
+ * sum over a's rows in order (the order of the gather kernel on the
+ * transpose): bit-identical for any thread count. */
 lr_status csr_mm_t_scatter(lr_ctx *ctx, const lr_csr *a, const lr_mat *X, lr_mat *Y,
                            csr_scratch *sc, lr_ctx *owner);
 /* Whether X with b columns is wide in that sense. */
