@@ -33,7 +33,9 @@ static lr_status rotate_from_w(lr_ctx *ctx, const lr_mat *W, lr_mat *Z, int scal
     lr_status st = LR_ERR_NOMEM;
     if (!D || !U || !VT || !s) goto out;
     mat_to_double(W, D);
-    if ((st = k_dsvd(ctx, C, l, D, C, s, U, C, VT, r))) goto out;
+    if ((st = C >= 2 * l && l > 0 ? svd_tall(ctx, C, l, D, s, U, VT)
+                                  : k_dsvd(ctx, C, l, D, C, s, U, C, VT, r)))
+        goto out;
     for (int64_t j = 0; j < l; j++) {
         double f = 1.0;
         if (scale && j < r && s[j] > 0 && s[j] > s[0] * 1e-30) f = 1.0 / sqrt(s[j]);

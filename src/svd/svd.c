@@ -206,8 +206,8 @@ static int tall_cholqr2(lr_ctx *ctx, lr_mat *Wm, double *R, double *G, double *G
  * own tall path factors with unblocked Householder QR for L < 128 (and
  * allocates a copy and workspace of Wt's size).  Falls back to gesdd when
  * Wt is too ill-conditioned for Cholesky-QR. */
-static lr_status tall_svd(lr_ctx *ctx, int64_t C, int64_t L, double *Wt, double *s, double *Uw,
-                          double *Vwt)
+lr_status svd_tall(lr_ctx *ctx, int64_t C, int64_t L, double *Wt, double *s, double *Uw,
+                   double *Vwt)
 {
     double *R = lr__malloc(ctx, lr__bytes(L, L, 8), "small SVD");
     double *G = lr__malloc(ctx, lr__bytes(L, L, 8), "small SVD");
@@ -243,7 +243,7 @@ lr_status svd_finish(lr_ctx *ctx, const lr_bop *b, lr_mat *Q, int take_q, double
     lr_status st = LR_ERR_NOMEM;
     if (!s || !Uw || !Vwt || !Vw) goto out;
     /* Wt = B^T Q = Uw S Vw^T, so Q^T B = Vw S Uw^T and B ~ (Q Vw) S Uw^T. */
-    if ((st = C >= 2 * L && L > 0 ? tall_svd(ctx, C, L, Wt, s, Uw, Vwt)
+    if ((st = C >= 2 * L && L > 0 ? svd_tall(ctx, C, L, Wt, s, Uw, Vwt)
                                   : k_dsvd(ctx, C, L, Wt, C, s, Uw, C, Vwt, r)))
         goto out;
     for (int64_t i = 0; i < L; i++)

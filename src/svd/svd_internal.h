@@ -80,6 +80,12 @@ lr_status svd_finish(lr_ctx *ctx, const lr_bop *b, lr_mat *Q, int take_q, double
                      int64_t L, int64_t k, double tol2, const lr_svd_opts *o,
                      lr_svd *res);
 
+/* The thin SVD of a tall C x L double matrix Wt (C >= 2 L, destroyed):
+ * s (L), Uw (C x L, ld C), Vwt (L x L), by Cholesky-QR2 and an L x L SVD,
+ * falling back to gesdd when Wt is too ill-conditioned for Cholesky-QR. */
+lr_status svd_tall(lr_ctx *ctx, int64_t C, int64_t L, double *Wt, double *s, double *Uw,
+                   double *Vwt);
+
 /* Makes the largest-magnitude entry of each column of U positive, flipping
  * the matching row of Vt and column of V. */
 lr_status svd_fix_signs(lr_ctx *ctx, lr_svd *r, const lr_op *op);
