@@ -45,6 +45,9 @@ const char *lr_nmf_opts_check(const lr_nmf_opts *o, int64_t m, int64_t n)
 lr_status nmf_mul(lr_ctx *ctx, const nmf_data *d, int trans, const lr_mat *X, lr_mat *Y)
 {
     if (d->D) return k_dense_apply(ctx, d->D, 0, trans, X, Y);
+    /* The NNDSVD sketch (k + 10 columns) is wide: A^T X scattered from A's
+     * rows needs no row-major copy of X. */
+    if (trans && csr_wide(d->t, X->cols)) return csr_mm_t_scatter(ctx, d->S, X, Y, d->sc, NULL);
     return csr_mm_scratch(ctx, trans ? &d->St : d->S, X, Y, d->sc, NULL);
 }
 
