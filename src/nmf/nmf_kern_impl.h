@@ -20,7 +20,7 @@ typedef NK_T NK_NAME(t8) __attribute__((vector_size(8 * sizeof(NK_T)), aligned(s
 #undef NK_LD8
 #define NK_LD8(p) __builtin_convertvector(*(const NK_NAME(t8) *)(p), nk_v8)
 static inline __attribute__((always_inline)) void NK_NAME(cd_rows)(
-    NK_T *F, int64_t ldf, const NK_T *P, int64_t ldp, int64_t r0, int64_t r1, int64_t k,
+    NK_T *F, int64_t ldf, const NK_T *P, int64_t ldp, int64_t p0, int64_t r0, int64_t r1, int64_t k,
     const double *G, double l1, double l2, double *scratch, NK_T *Fr, int64_t bs,
     double *stats)
 {
@@ -50,11 +50,11 @@ static inline __attribute__((always_inline)) void NK_NAME(cd_rows)(
             for (int g = 0; g < NK_NG; g++) {
                 nk_v8 pv;
                 if (full) {
-                    pv = NK_LD8(P + i0 + g * NK_RB + t * ldp);
+                    pv = NK_LD8(P + (i0 - p0) + g * NK_RB + t * ldp);
                 } else {
                     for (int b = 0; b < NK_RB; b++) {
                         int64_t o = g * NK_RB + b;
-                        pv[b] = o < nr ? (double)P[i0 + o + t * ldp] : 0.0;
+                        pv[b] = o < nr ? (double)P[(i0 - p0) + o + t * ldp] : 0.0;
                     }
                 }
                 grad[g] = l1 + l2 * fr[t * NK_NG + g] - pv;
@@ -80,7 +80,7 @@ static inline __attribute__((always_inline)) void NK_NAME(cd_rows)(
                     NK_NAME(t8) x = __builtin_convertvector(*ft, NK_NAME(t8));
                     *(NK_NAME(t8) *)(F + ig + t * ldf) = x;
                     *ft = __builtin_convertvector(x, nk_v8);
-                    pv = NK_LD8(P + ig + t * ldp);
+                    pv = NK_LD8(P + (ig - p0) + t * ldp);
                 } else {
                     for (int64_t b = 0; b < nb; b++) {
                         NK_T x = (NK_T)(*ft)[b];
@@ -88,7 +88,7 @@ static inline __attribute__((always_inline)) void NK_NAME(cd_rows)(
                         (*ft)[b] = (double)x;
                     }
                     for (int b = 0; b < NK_RB; b++)
-                        pv[b] = b < nb ? (double)P[ig + b + t * ldp] : 0.0;
+                        pv[b] = b < nb ? (double)P[(ig - p0) + b + t * ldp] : 0.0;
                 }
                 *sacc += *ft;
                 *dacc += *ft * pv;

@@ -27,10 +27,17 @@
 #undef CM_NAME
 
 LR_CLONES static void cm_rows(const lr_csr *a, int64_t r0, int64_t r1, const void *Xr,
-                              int64_t b, int64_t bs, void *Y, int64_t ldy, void *acc)
+                              int64_t b, int64_t bs, void *Y, int64_t ldy, int64_t y0,
+                              void *acc)
 {
-    if (a->dtype == LR_F32) cm_rows_s(a, r0, r1, Xr, b, bs, Y, ldy, acc);
-    else cm_rows_d(a, r0, r1, Xr, b, bs, Y, ldy, acc);
+    if (a->dtype == LR_F32) cm_rows_s(a, r0, r1, Xr, b, bs, Y, ldy, y0, acc);
+    else cm_rows_d(a, r0, r1, Xr, b, bs, Y, ldy, y0, acc);
+}
+
+void csr_mm_block(const lr_csr *a, int64_t r0, int64_t r1, const void *Xr, int64_t b,
+                  int64_t bs, void *Y, int64_t ldy)
+{
+    cm_rows(a, r0, r1, Xr, b, bs, Y, ldy, r0, NULL);
 }
 
 LR_CLONES static void cm_scatter(const lr_csr *a, const void *X, int64_t ldx, int64_t b,
@@ -119,7 +126,7 @@ static lr_status mm_run(lr_ctx *ctx, const lr_csr *a, const lr_mat *X, void *Xr,
 #pragma omp for schedule(dynamic, 4)
         for (int64_t k = 0; k < nblk; k++) {
             int64_t r0 = k * ROW_BLOCK, r1 = LR_MIN(a->rows, r0 + ROW_BLOCK);
-            cm_rows(a, r0, r1, Xr, b, bs, Y, ldy, my);
+            cm_rows(a, r0, r1, Xr, b, bs, Y, ldy, 0, my);
         }
     }
     lr__free(ctx, acc);

@@ -1,6 +1,7 @@
 /* csr_mm_impl.h -- the sparse-times-dense row kernel, written once and
  * included by csr_mm.c for float and double (CM_T, CM_VL, CM_NAME).
- * Rows [r0, r1) of Y = A Xr, Xr row-major with stride bs (zero padded: bs
+ * Rows [r0, r1) of Y = A Xr (row i stored at Y + i - y0), Xr row-major with
+ * stride bs (zero padded: bs
  * is a multiple of 32 bytes' worth of elements, of 64 bytes' when wide).
  * Every output is a vector lane whose accumulator stays in a register over
  * the row's entries, so each output is the sum over the row's entries in
@@ -61,7 +62,7 @@ CM_PASS(p40, 4, 0, CM_PD_WIDE)
 
 static inline __attribute__((always_inline)) void CM_NAME(rows)(
     const lr_csr *a, int64_t r0, int64_t r1, const CM_T *Xr, int64_t b, int64_t bs, CM_T *Y,
-    int64_t ldy, CM_T *restrict accw)
+    int64_t ldy, int64_t y0, CM_T *restrict accw)
 {
     const int64_t *ip = a->indptr, *ix = a->indices;
     const CM_T *v = (const CM_T *)a->values;
@@ -83,7 +84,7 @@ static inline __attribute__((always_inline)) void CM_NAME(rows)(
             }
         }
         for (int64_t j = 0; j < b; j++)
-            for (int64_t i = r0; i < r1; i++) Y[i + j * ldy] = accw[(i - r0) * bs + j];
+            for (int64_t i = r0; i < r1; i++) Y[(i - y0) + j * ldy] = accw[(i - r0) * bs + j];
         return;
     }
     /* Narrow: bs is b rounded up to 32 bytes' worth of elements. */
@@ -96,7 +97,7 @@ static inline __attribute__((always_inline)) void CM_NAME(rows)(
         case 3: CM_NAME(p11)(ix, v, p0, p1, pend, Xr, bs, 0, out); break;
         default: CM_NAME(p20)(ix, v, p0, p1, pend, Xr, bs, 0, out); break;
         }
-        for (int64_t j = 0; j < b; j++) Y[i + j * ldy] = out[j];
+        for (int64_t j = 0; j < b; j++) Y[(i - y0) + j * ldy] = out[j];
     }
 }
 

@@ -26,6 +26,11 @@ static inline double csr_val(const lr_csr *a, int64_t p)
 lr_status csr_mm_rowmajor(lr_ctx *ctx, const lr_csr *a, const void *Xr, int64_t b,
                           int64_t bs, void *Y, int64_t ldy);
 int64_t csr_rowmajor_stride(lr_dtype t, int64_t b);
+/* Rows [r0, r1) of a Xr, serially, into Y (row i at Y + (i - r0), column j
+ * at + j ldy): the same kernel and bits as csr_mm_rowmajor, for a narrow
+ * Xr only (bs <= 2 vectors: no accumulator block). */
+void csr_mm_block(const lr_csr *a, int64_t r0, int64_t r1, const void *Xr, int64_t b,
+                  int64_t bs, void *Y, int64_t ldy);
 /* Xr (rows x bs row-major, dtype of X, zero padded) = X. */
 void csr_to_rowmajor(lr_ctx *ctx, const lr_mat *X, void *Xr, int64_t bs);
 /* Y = a X (X, Y column-major of a's dtype; shapes already checked). */
