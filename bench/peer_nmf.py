@@ -151,8 +151,8 @@ def cmd_table(a):
               % (pe["k"], what, us["tol"], us.get("stop", "loss"), pe["tol"]))
         print("  %-40s %11.3fs %11.3fs %8sx" % ("    fit time", us["time_s"], pe["time_s"],
                                                "%.1f" % (pe["time_s"] / us["time_s"])))
-        print("  %-40s %12.7g %12.7g %9s" % ("    final loss 1/2||A-WH||^2 (same evaluator)",
-                                              us["loss"], pe["loss"], "%.5f" % (us["loss"] / pe["loss"])))
+        print("  %-40s %12.10g %12.10g %9s" % ("    final loss 1/2||A-WH||^2 (same evaluator)",
+                                                us["loss"], pe["loss"], "%.7f" % (us["loss"] / pe["loss"])))
         print("  %-40s %12.6f %12.6f   lowrank's loss %s" % (
             "    relative error", us["rel_err"], pe["rel_err"],
             "<= sklearn's" if us["loss"] <= pe["loss"] else "HIGHER than sklearn's"))
