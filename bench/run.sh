@@ -292,9 +292,13 @@ if want nmf; then
         na "TF-IDF matrix failed: $(tail -n 1 "$d/tfidf.log")"
     else
         A=$d/tfidf.mtx
-        for run in "lowrank $ntol" "lowrank-tight $ttol"; do
+        # "lowrank": scikit-learn's stopping rule (--stop violation) at its
+        # tol, so both sides stop by the same measure; "lowrank-tight": the
+        # loss rule at a tight tol (a lower loss than the peer's, for the
+        # equal-or-lower-loss comparison).
+        for run in "lowrank $ntol violation" "lowrank-tight $ttol loss"; do
             set -- $run
-            if "$lowrank" nmf "$A" -k 10 --tol "$2" --max-iter 200 --dtype "$ndt" \
+            if "$lowrank" nmf "$A" -k 10 --tol "$2" --stop "$3" --max-iter 200 --dtype "$ndt" \
                     -o "$d/$1" --quiet 2>"$d/$1.err"; then
                 peer "$here/peer_nmf.py" ours-nmf "$A" "$d/$1" --impl "$1" >>"$results"
             else

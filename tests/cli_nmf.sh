@@ -41,6 +41,10 @@ check "relative error reported ($relerr)" [ -n "$relerr" ]
 check "exact rank 2 recovered (relative error $relerr)" awk -v e="${relerr:-1}" 'BEGIN { exit !(e < 1e-4) }'
 check "report.json has the loss history" grep -q '"loss_history"' "$T/out/report.json"
 check "report.json names the solver" grep -q '"solver":[[:space:]]*"cd"' "$T/out/report.json"
+check "report.json names the stopping rule" grep -q '"stop":[[:space:]]*"loss"' "$T/out/report.json"
+"$BIN" nmf "$T/a.mtx" -k 2 -o "$T/outv" --stop violation --tol 1e-6 --max-iter 3000 --quiet 2>"$T/errv"
+check "nmf --stop violation: exit 0 ($(cat "$T/errv"))" [ $? -eq 0 ]
+check "report.json: violation rule" grep -q '"stop":[[:space:]]*"violation"' "$T/outv/report.json"
 if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
     # Independent check from the written factors: non-negative, shapes, ||A - WH|| / ||A||.
     check "W, H reproduce A (numpy)" /usr/bin/python3 - "$T" <<'PY'
@@ -115,6 +119,8 @@ expect_bad "all-zero matrix" "$T/zero.mtx" "no non-zero" -k 1
 expect_bad "bad solver" "$T/a.mtx" "solver" -k 2 --solver xyz
 expect_bad "bad init" "$T/a.mtx" "init" -k 2 --init xyz
 expect_bad "negative l1" "$T/a.mtx" "l1" -k 2 --l1 -1
+expect_bad "bad stop rule" "$T/a.mtx" "stop" -k 2 --stop xyz
+expect_bad "violation rule with mu" "$T/a.mtx" "violation" -k 2 --solver mu --stop violation
 expect_bad "unknown option" "$T/a.mtx" "frobnicate" -k 2 --frobnicate
 
 # An existing result is left untouched by a failing run.

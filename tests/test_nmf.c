@@ -379,6 +379,122 @@ static void test_bad(lr_ctx *ctx)
     lr_mat_free(ctx, &A);
 }
 
+/* The violation stopping rule against scikit-learn's cd loop written out
+ * here (components outer, rows inner; the violation sum |pg| with pg = grad,
+ * or min(grad, 0) where the entry is 0 before its update; L1 lowers A H^T,
+ * L2 raises the Gram diagonal), started from the same random factors: the
+ * solver must stop at the first iteration whose violation is at most tol
+ * times the first one's, with the reference's factors there; sparse input
+ * stops there too, with the same bits on 1 and 2 threads. */
+void k_randn(lr_ctx *ctx, uint64_t seed, uint64_t stream, lr_mat *M);
+
+static double ref_sweep(const double *A, int64_t m, int64_t n, int trans, double *F,
+                        const double *O, int64_t k, double l1, double l2)
+{
+    /* F: rows x k (rows = m, or n when trans), O: the other factor (cols x k). */
+    int64_t rows = trans ? n : m, cols = trans ? m : n;
+    double *G = calloc(k * k, 8), *P = calloc(rows * k, 8), viol = 0;
+    for (int64_t t = 0; t < k; t++)
+        for (int64_t r = 0; r < k; r++) {
+            for (int64_t c = 0; c < cols; c++) G[t + r * k] += O[c + t * cols] * O[c + r * cols];
+            if (t == r) G[t + r * k] += l2;
+        }
+    for (int64_t i = 0; i < rows; i++)
+        for (int64_t t = 0; t < k; t++) {
+            double p = 0;
+            for (int64_t c = 0; c < cols; c++)
+                p += (trans ? A[c + i * m] : A[i + c * m]) * O[c + t * cols];
+            P[i + t * rows] = p - l1;
+        }
+    for (int64_t t = 0; t < k; t++)
+        for (int64_t i = 0; i < rows; i++) {
+            double grad = -P[i + t * rows];
+            for (int64_t r = 0; r < k; r++) grad += G[t + r * k] * F[i + r * rows];
+            double pg = F[i + t * rows] == 0 ? fmin(grad, 0) : grad;
+            viol += fabs(pg);
+            if (G[t + t * k] != 0) F[i + t * rows] = fmax(F[i + t * rows] - grad / G[t + t * k], 0);
+        }
+    free(G), free(P);
+    return viol;
+}
+
+static void test_violation_stop(lr_ctx *ctx)
+{
+    int64_t m = 70, n = 45, k = 4;
+    double *A = rand_data(m, n, 11), sum = 0;
+    for (int64_t i = 0; i < m * n; i++) sum += A[i];
+    lr_nmf_opts o;
+    lr_nmf_opts_default(&o);
+    o.k = k, o.init = LR_NMF_INIT_RANDOM, o.seed = 9, o.tol = 2e-3, o.max_iter = 400;
+    o.l1_w = 0.05, o.l2_h = 0.1;
+    o.stop = LR_NMF_STOP_VIOLATION;
+    lr_mat Am = dense_of(ctx, LR_F64, m, n, A);
+    lr_nmf *r = NULL;
+    CHECK_OK(ctx, lr_nmf_dense(ctx, &Am, &o, &r));
+    if (!r) {
+        lr_mat_free(ctx, &Am), free(A);
+        return;
+    }
+    int N = lr_nmf_iterations(r);
+    /* The reference from the same start: avg |N(0,1)| (streams 0 and 1). */
+    lr_mat W0, H0;
+    lr_mat_alloc(ctx, LR_F64, m, k, &W0), lr_mat_alloc(ctx, LR_F64, n, k, &H0);
+    k_randn(ctx, o.seed, 0, &W0), k_randn(ctx, o.seed, 1, &H0);
+    double avg = sqrt(sum / (double)(m * n) / (double)k);
+    double *W = W0.data, *Ht = H0.data, viol0 = 0, ratio = 0, prev_ratio = 1;
+    for (int64_t i = 0; i < m * k; i++) W[i] = avg * fabs(W[i]);
+    for (int64_t i = 0; i < n * k; i++) Ht[i] = avg * fabs(Ht[i]);
+    for (int it = 1; it <= N; it++) {
+        double v = ref_sweep(A, m, n, 0, W, Ht, k, o.l1_w, o.l2_w);
+        v += ref_sweep(A, m, n, 1, Ht, W, k, o.l1_h, o.l2_h);
+        if (it == 1) viol0 = v;
+        prev_ratio = ratio, ratio = v / viol0;
+    }
+    CHECK(N > 3 && N < o.max_iter, "violation rule: %d iterations", N);
+    CHECK(ratio <= o.tol * (1 + 1e-6), "stopped at iteration %d where the reference's "
+          "violation ratio is %.9g > tol %g", N, ratio, o.tol);
+    CHECK(N == 1 || prev_ratio > o.tol * (1 - 1e-6), "iteration %d already had ratio %.9g "
+          "<= tol %g", N - 1, prev_ratio, o.tol);
+    lr_mat Wm = lr_nmf_w(r), Hm = lr_nmf_h(r);
+    double dmax = 0;
+    for (int64_t t = 0; t < k; t++) {
+        for (int64_t i = 0; i < m; i++) dmax = fmax(dmax, fabs(lr_mat_get(&Wm, i, t) - W[i + t * m]));
+        for (int64_t j = 0; j < n; j++) dmax = fmax(dmax, fabs(lr_mat_get(&Hm, t, j) - Ht[j + t * n]));
+    }
+    CHECK(dmax < 1e-8, "factors differ from the reference loop by %g", dmax);
+    /* The loss rule at the same tol stops elsewhere (a different measure). */
+    o.stop = LR_NMF_STOP_LOSS;
+    lr_nmf *rl = NULL;
+    lr_nmf_dense(ctx, &Am, &o, &rl);
+    CHECK(rl && lr_nmf_iterations(rl) != N, "loss rule: %d iterations, violation rule %d",
+          rl ? lr_nmf_iterations(rl) : -1, N);
+    lr_nmf_destroy(rl);
+    /* Sparse input, 2 threads: the same bits. */
+    o.stop = LR_NMF_STOP_VIOLATION;
+    lr_csr S;
+    CHECK_OK(ctx, lr_csr_from_dense(ctx, &Am, &S));
+    lr_nmf *r1 = NULL, *r2 = NULL;
+    lr_ctx_set_threads(ctx, 1);
+    lr_nmf_csr(ctx, &S, &o, &r1);
+    lr_ctx_set_threads(ctx, 2);
+    lr_nmf_csr(ctx, &S, &o, &r2);
+    lr_ctx_set_threads(ctx, 0);
+    CHECK(r1 && r2 && lr_nmf_iterations(r1) == N && lr_nmf_iterations(r2) == N,
+          "sparse, 1 and 2 threads: %d and %d iterations vs %d",
+          r1 ? lr_nmf_iterations(r1) : -1, r2 ? lr_nmf_iterations(r2) : -1, N);
+    if (r1 && r2) {
+        lr_mat W1 = lr_nmf_w(r1), W2 = lr_nmf_w(r2), H1 = lr_nmf_h(r1), H2 = lr_nmf_h(r2);
+        CHECK(!memcmp(W1.data, W2.data, (size_t)(m * k) * 8) &&
+              !memcmp(H1.data, H2.data, (size_t)(n * k) * 8), "sparse: 1 vs 2 threads differ");
+    }
+    o.solver = LR_NMF_MU_KL;
+    CHECK(lr_nmf_opts_check(&o, m, n) != NULL, "violation rule accepted for mu");
+    lr_nmf_destroy(r1), lr_nmf_destroy(r2), lr_nmf_destroy(r);
+    lr_csr_free(ctx, &S);
+    lr_mat_free(ctx, &W0), lr_mat_free(ctx, &H0), lr_mat_free(ctx, &Am);
+    free(A);
+}
+
 int main(void)
 {
     lr_ctx *ctx = lr_ctx_create();
@@ -387,6 +503,7 @@ int main(void)
     test_losses(ctx, LR_F32);
     test_sparse_dense_threads(ctx);
     test_regularisation(ctx);
+    test_violation_stop(ctx);
     test_bad(ctx);
     lr_ctx_destroy(ctx);
     return tu_done("test_nmf");

@@ -133,10 +133,10 @@ static void test_mm(lr_ctx *ctx, lr_dtype dt)
     lr_csr a;
     CHECK_OK(ctx, lr_csr_from_triplets(ctx, dt, t.m, t.n, t.nt, t.ri, t.ci, t.v, &a));
     tu_rng g = {99};
-    /* b = 7, 10: the narrow kernel (register groups, padded rows); b = 37:
-     * the wide one. */
-    static const int64_t bs[3] = {7, 10, 37};
-    for (int q = 0; q < 6; q++) {
+    /* b = 7, 10: the narrow kernel (register groups, padded rows); b = 37,
+     * 110: the wide one (and lr_op_csr's scatter form of A^T X). */
+    static const int64_t bs[4] = {7, 10, 37, 110};
+    for (int q = 0; q < 8; q++) {
         int trans = q & 1;
         int64_t b = bs[q >> 1];
         int64_t in = trans ? t.m : t.n, out = trans ? t.n : t.m;
@@ -168,6 +168,27 @@ static void test_mm(lr_ctx *ctx, lr_dtype dt)
               lr_dtype_name(dt), trans, (long long)b, e);
         CHECK(memcmp(Y.data, Y1.data, (size_t)(out * b) * lr_dtype_size(dt)) == 0,
               "1 vs 2 threads differ (trans=%d)", trans);
+        if (trans) { /* the operator: A^T X scattered from A's rows when X is wide */
+            lr_op *op = NULL;
+            lr_mat Y2;
+            CHECK_OK(ctx, lr_mat_alloc(ctx, dt, out, b, &Y2));
+            CHECK_OK(ctx, lr_op_csr(ctx, &a, &op));
+            for (int nt = 1; nt <= 2 && op; nt++) {
+                lr_mat *Yo = nt == 1 ? &Y1 : &Y2;
+                lr_ctx_set_threads(ctx, nt);
+                for (int64_t i = 0; i < out * b; i++) lr_mat_set(Yo, i % out, i / out, -7.0);
+                CHECK_OK(ctx, lr_op_apply(ctx, op, 1, &X, Yo));
+                double eo = maxdiff_dense(Yo, Yd);
+                CHECK(eo <= (dt == LR_F32 ? 1e-5 : 1e-13) * scale, "%s operator A^T X, b=%lld, "
+                      "%d thread(s): differs by %g", lr_dtype_name(dt), (long long)b, nt, eo);
+            }
+            CHECK(memcmp(Y1.data, Y2.data, (size_t)(out * b) * lr_dtype_size(dt)) == 0,
+                  "%s operator A^T X, b=%lld: 1 vs 2 threads differ", lr_dtype_name(dt),
+                  (long long)b);
+            lr_ctx_set_threads(ctx, 0);
+            lr_op_destroy(op);
+            lr_mat_free(ctx, &Y2);
+        }
         lr_mat Ybad;
         CHECK_OK(ctx, lr_mat_alloc(ctx, dt, out + 1, b, &Ybad));
         CHECK(lr_csr_mm(ctx, trans, &a, &X, &Ybad) == LR_ERR_ARG, "shape mismatch accepted");

@@ -9,8 +9,13 @@
  * Initialisation: NNDSVD or NNDSVDa (Boutsidis & Gallopoulos 2008, from a
  * randomized SVD of A), or scaled random.  Regularisation:
  *   + l1_w ||W||_1 + l2_w/2 ||W||_F^2 + l1_h ||H||_1 + l2_h/2 ||H||_F^2.
- * Stops when the relative change of the loss between iterations falls below
- * tol, or after max_iter iterations (then LR_ERR_NOCONV with the result).
+ * Stops (lr_nmf_opts.stop) when the relative change of the loss between
+ * iterations falls below tol (LR_NMF_STOP_LOSS, the default), or, for the
+ * cd solver, when the iteration's violation -- the sum of |projected
+ * gradient| met by the coordinate updates, scikit-learn's measure -- falls
+ * below tol times the first iteration's (LR_NMF_STOP_VIOLATION: the same tol
+ * then means the same as scikit-learn's); else after max_iter iterations
+ * (then LR_ERR_NOCONV with the result).
  * Seeded; bit-identical factors for any thread count.
  *
  * Cost per iteration (cd): two products with A (O(nnz k) sparse, O(m n k)
@@ -36,15 +41,22 @@ typedef enum lr_nmf_init {
     LR_NMF_INIT_RANDOM = 2
 } lr_nmf_init;
 
+typedef enum lr_nmf_stop {
+    LR_NMF_STOP_LOSS = 0,      /* (prev - loss) <= tol * prev */
+    LR_NMF_STOP_VIOLATION = 1  /* violation <= tol * first violation (cd only) */
+} lr_nmf_stop;
+
 typedef struct lr_nmf_opts {
     int64_t k;             /* rank; default 10 */
     lr_nmf_solver solver;  /* default LR_NMF_CD */
     lr_nmf_init init;      /* default LR_NMF_INIT_NNDSVDA */
-    double tol;            /* relative loss change; default 1e-4 */
+    double tol;            /* see stop; default 1e-4 */
     int max_iter;          /* default 200 */
     double l1_w, l2_w, l1_h, l2_h; /* default 0 */
     uint64_t seed;         /* default 0 */
-    double reserved[8];
+    int stop;              /* lr_nmf_stop; default LR_NMF_STOP_LOSS */
+    int reserved_i;
+    double reserved[7];
 } lr_nmf_opts;
 
 LR_API void lr_nmf_opts_default(lr_nmf_opts *o);

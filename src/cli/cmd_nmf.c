@@ -41,8 +41,13 @@ static const char usage[] =
     "                     mu: multiplicative updates on the generalised KL\n"
     "                     divergence (default cd)\n"
     "  --init I           nndsvda | nndsvd | random (default nndsvda)\n"
-    "  --tol T            stop when the loss improves by less than T relative\n"
-    "                     to its previous value (default 1e-4)\n"
+    "  --tol T            the stopping tolerance (default 1e-4), see --stop\n"
+    "  --stop R           loss: stop when the loss improves by less than T\n"
+    "                     relative to its previous value (default);\n"
+    "                     violation (cd only): when the iteration's sum of\n"
+    "                     |projected gradient| is below T times the first\n"
+    "                     iteration's -- scikit-learn's rule, so the same --tol\n"
+    "                     does the same work as NMF(tol=T)\n"
     "  --max-iter N       at most N iterations (default 200)\n"
     "  --l1 X             L1 penalty X (|W|_1 + |H|_1) (default 0)\n"
     "  --l2 X             L2 penalty X/2 (||W||_F^2 + ||H||_F^2) (default 0)\n"
@@ -55,13 +60,14 @@ static const char usage[] =
 
 enum { F_W, F_H, F_REPORT, NFILES };
 static const char *const file_names[NFILES] = {"W.npy", "H.npy", "report.json"};
-enum { OPT_SOLVER = 2101, OPT_INIT, OPT_TOL, OPT_MAXIT, OPT_L1, OPT_L2, OPT_DTYPE };
+enum { OPT_SOLVER = 2101, OPT_INIT, OPT_TOL, OPT_MAXIT, OPT_L1, OPT_L2, OPT_DTYPE, OPT_STOP };
 static const struct option longopts[] = {
     {"output", required_argument, 0, 'o'},
     {"rank", required_argument, 0, 'k'},
     {"solver", required_argument, 0, OPT_SOLVER},
     {"init", required_argument, 0, OPT_INIT},
     {"tol", required_argument, 0, OPT_TOL},
+    {"stop", required_argument, 0, OPT_STOP},
     {"max-iter", required_argument, 0, OPT_MAXIT},
     {"l1", required_argument, 0, OPT_L1},
     {"l2", required_argument, 0, OPT_L2},
@@ -173,6 +179,7 @@ static cJSON *report(const cli_common *cc, lr_ctx *ctx, const char *path, int sp
                             ? "0.5*||A-WH||_F^2 + penalties" : "generalized KL + penalties");
     cJSON_AddStringToObject(root, "init", init_name(o->init));
     cJSON_AddNumberToObject(root, "tol", o->tol);
+    cJSON_AddStringToObject(root, "stop", o->stop == LR_NMF_STOP_VIOLATION ? "violation" : "loss");
     cJSON_AddNumberToObject(root, "max_iter", o->max_iter);
     cJSON_AddNumberToObject(root, "l1", o->l1_w);
     cJSON_AddNumberToObject(root, "l2", o->l2_w);
@@ -225,6 +232,11 @@ int cmd_nmf(int argc, char **argv)
                          optarg);
             break;
         case OPT_TOL: o.tol = cli_parse_double(&cc, "--tol", optarg, 0, 1); break;
+        case OPT_STOP:
+            if (!strcmp(optarg, "loss")) o.stop = LR_NMF_STOP_LOSS;
+            else if (!strcmp(optarg, "violation")) o.stop = LR_NMF_STOP_VIOLATION;
+            else cli_die(&cc, EXIT_USAGE, "--stop must be loss or violation, got '%s'", optarg);
+            break;
         case OPT_MAXIT:
             o.max_iter = (int)cli_parse_int(&cc, "--max-iter", optarg, 1, 100000000);
             break;

@@ -42,6 +42,11 @@ lr_status k_trsm_right(lr_ctx *ctx, lr_mat *Y, const double *R, int64_t ldr);
  * by rows (beta = -1 with M negated subtracts a projection, etc.). */
 lr_status k_mul_small(lr_ctx *ctx, const lr_mat *Y, const double *M,
                       int64_t ldm, int64_t k, double beta, lr_mat *C);
+/* Y(:, 0:k) = Y * M (M double, l x k, k <= l) in place, row chunk by row
+ * chunk (the same chunks and bits as k_mul_small): the product needs no
+ * fresh m x k matrix, only a chunk-sized buffer per thread. */
+lr_status k_mul_small_inplace(lr_ctx *ctx, lr_mat *Y, const double *M, int64_t ldm,
+                              int64_t k);
 
 /* Orthonormalizes the columns of Y in place (dtype of Y): Householder QR
  * (geqrf + orgqr) or LU with partial pivoting (P L as in scipy's

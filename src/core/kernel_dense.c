@@ -447,6 +447,54 @@ lr_status k_mul_small(lr_ctx *ctx, const lr_mat *Y, const double *M,
     return LR_OK;
 }
 
+lr_status k_mul_small_inplace(lr_ctx *ctx, lr_mat *Y, const double *M, int64_t ldm,
+                              int64_t k)
+{
+    int64_t m = Y->rows, l = Y->cols;
+    k_chunks ch = k_chunking(m);
+    int nt = lr__threads(ctx);
+    size_t es = lr_dtype_size(Y->dtype);
+    if (m == 0 || k == 0) return LR_OK;
+    int par = (double)m * l * k > PAR_MIN_WORK;
+    if (!par) nt = 1;
+    void *Mt = (void *)M;
+    if (Y->dtype == LR_F32) {
+        float *f = lr__malloc(ctx, lr__bytes(l, k, 4), "small factor");
+        if (!f) return LR_ERR_NOMEM;
+        for (int64_t j = 0; j < k; j++)
+            for (int64_t i = 0; i < l; i++) f[i + j * l] = (float)M[i + j * ldm];
+        Mt = f;
+        ldm = l;
+    }
+    char *tmp = lr__malloc(ctx, lr__bytes((int64_t)nt * ch.chunk, k, es), "product rows");
+    if (!tmp) {
+        if (Mt != (void *)M) lr__free(ctx, Mt);
+        return LR_ERR_NOMEM;
+    }
+    blas_guard g = blas_single();
+#pragma omp parallel num_threads(nt) if (par)
+    {
+        int me = 0;
+#ifdef _OPENMP
+        me = omp_get_thread_num();
+#endif
+        char *T = tmp + (size_t)me * (size_t)ch.chunk * (size_t)k * es;
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t c = 0; c < ch.nchunk; c++) {
+            int64_t r0 = c * ch.chunk, P = LR_MIN(ch.chunk, m - r0);
+            if (P <= 0) continue;
+            char *Yc = (char *)Y->data + (size_t)r0 * es;
+            k_gemm(Y->dtype, 'N', 'N', P, k, l, 1.0, Yc, Y->ld, Mt, ldm, 0.0, T, P);
+            for (int64_t j = 0; j < k; j++)
+                memcpy(Yc + (size_t)j * Y->ld * es, T + (size_t)j * P * es, (size_t)P * es);
+        }
+    }
+    blas_restore(g);
+    lr__free(ctx, tmp);
+    if (Mt != (void *)M) lr__free(ctx, Mt);
+    return LR_OK;
+}
+
 double lr_mat_frob2(lr_ctx *ctx, const lr_mat *A)
 {
     k_chunks ch = k_chunking(A->rows);

@@ -66,8 +66,8 @@ lr_status k_orth_lu(lr_ctx *ctx, lr_mat *Y)
         goto done;
     }
     lapack_int info = Y->dtype == LR_F32
-        ? LAPACKE_sgetrf(LAPACK_COL_MAJOR, (int)m, (int)n, Y->data, (int)Y->ld, ipiv)
-        : LAPACKE_dgetrf(LAPACK_COL_MAJOR, (int)m, (int)n, Y->data, (int)Y->ld, ipiv);
+        ? LAPACKE_sgetrf_work(LAPACK_COL_MAJOR, (int)m, (int)n, Y->data, (int)Y->ld, ipiv)
+        : LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, (int)m, (int)n, Y->data, (int)Y->ld, ipiv);
     if (info < 0) {
         st = lapack_fail(ctx, "getrf", info);
         goto done;
@@ -86,8 +86,10 @@ lr_status k_orth_lu(lr_ctx *ctx, lr_mat *Y)
             else ((double *)col)[i] = i == j ? 1.0 : 0.0;
         }
         /* row perm[i] of P L is row i of L */
-        for (int64_t i = 0; i < m; i++)
-            memcpy((char *)tmp + (size_t)perm[i] * es, col + (size_t)i * es, es);
+        if (Y->dtype == LR_F32)
+            for (int64_t i = 0; i < m; i++) ((float *)tmp)[perm[i]] = ((float *)col)[i];
+        else
+            for (int64_t i = 0; i < m; i++) ((double *)tmp)[perm[i]] = ((double *)col)[i];
         memcpy(col, tmp, (size_t)m * es);
     }
 done:

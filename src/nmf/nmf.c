@@ -30,6 +30,10 @@ const char *lr_nmf_opts_check(const lr_nmf_opts *o, int64_t m, int64_t n)
         o->init != LR_NMF_INIT_RANDOM)
         return "unknown NMF initialisation (nndsvda, nndsvd or random)";
     if (!(o->tol >= 0) || !isfinite(o->tol)) return "the tolerance must be a number >= 0";
+    if (o->stop != LR_NMF_STOP_LOSS && o->stop != LR_NMF_STOP_VIOLATION)
+        return "unknown NMF stopping rule (loss or violation)";
+    if (o->stop == LR_NMF_STOP_VIOLATION && o->solver != LR_NMF_CD)
+        return "the violation stopping rule belongs to the cd solver (use the loss rule with mu)";
     if (o->max_iter < 1) return "max_iter must be at least 1";
     if (bad_reg(o->l1_w) || bad_reg(o->l2_w) || bad_reg(o->l1_h) || bad_reg(o->l2_h))
         return "the regularisation weights must be numbers >= 0";
@@ -41,6 +45,9 @@ const char *lr_nmf_opts_check(const lr_nmf_opts *o, int64_t m, int64_t n)
 lr_status nmf_mul(lr_ctx *ctx, const nmf_data *d, int trans, const lr_mat *X, lr_mat *Y)
 {
     if (d->D) return k_dense_apply(ctx, d->D, 0, trans, X, Y);
+    /* The NNDSVD sketch (k + 10 columns) is wide: A^T X scattered from A's
+     * rows needs no row-major copy of X. */
+    if (trans && csr_wide(d->t, X->cols)) return csr_mm_t_scatter(ctx, d->S, X, Y, d->sc, NULL);
     return csr_mm_scratch(ctx, trans ? &d->St : d->S, X, Y, d->sc, NULL);
 }
 

@@ -5,6 +5,9 @@
  * Q = A^T W and G = W^T W, a sweep over H's.  Rows of a factor are
  * independent within a sweep, so they are split across threads while each
  * row runs its components in order: the same bits for any thread count.
+ * Stopping: the relative loss change (default) or scikit-learn's rule, the
+ * iteration's violation (sum of |projected gradient| met by the updates,
+ * from the sweeps) against the first iteration's.
  * The loss comes from the products already made:
  *   ||A - WH||^2 = ||A||^2 - 2 <H^T, A^T W> + <W^T W, H H^T>.
  * Cost per iteration: two products with A (O(nnz k) sparse, O(m n k) dense)
@@ -16,15 +19,21 @@
 #include <string.h>
 #include "nmf_internal.h"
 
-/* One sweep over all rows of F; then G_out = F^T F, *sum = sum(F) and
- * *dot = <F, P> of the updated F, from per-block partials added in block
- * order (the same bits for any thread count). */
+/* One sweep over all rows of F; then G_out = F^T F, *sum = sum(F),
+ * *dot = <F, P> of the updated F and *viol the sweep's violation (sum of
+ * |projected gradient|), from per-block partials added in block order (the
+ * same bits for any thread count). */
 static lr_status sweep(lr_ctx *ctx, lr_mat *F, const lr_mat *P, const double *G, double l1,
                        double l2, void *Fr, int64_t bs, double *G_out, double *sum,
-                       double *dot)
+                       double *dot, double *viol, const lr_csr *S, const void *Or)
 {
     int64_t r = F->rows, k = F->cols, nblk = (r + NMF_ROWS - 1) / NMF_ROWS;
-    int64_t ns = k * k + 2, per = (k * k + k + 2) * NK_RB;
+    /* Fused (S given): each block's rows of P = S Or are made just before
+     * the block is swept, into a per-thread NMF_ROWS x k buffer, by the
+     * product's own kernel (the same bits): P never goes to memory. */
+    int64_t pblk = S ? (NMF_ROWS * k * (int64_t)lr_dtype_size(F->dtype) + 7) / 8 : 0;
+    pblk = (pblk + 7) / 8 * 8;
+    int64_t ns = k * k + 3, per = (k * k + NMF_KG * k + 3) * NK_RB + pblk;
     int nt = (double)r * k * k > (1 << 16) && nblk > 1 ? lr__threads(ctx) : 1;
     double *f = lr__malloc(ctx, (size_t)nt * (size_t)per * 8, "sweep scratch");
     double *stats = f ? lr__malloc(ctx, (size_t)nblk * (size_t)ns * 8, "sweep sums") : NULL;
@@ -38,18 +47,28 @@ static lr_status sweep(lr_ctx *ctx, lr_mat *F, const lr_mat *P, const double *G,
 #ifdef _OPENMP
         me = omp_get_thread_num();
 #endif
-#pragma omp for schedule(static)
-        for (int64_t b = 0; b < nblk; b++)
-            nmf_cd_rows(F->dtype, F->data, F->ld, P->data, P->ld, b * NMF_ROWS,
-                        LR_MIN(r, (b + 1) * NMF_ROWS), k, G, l1, l2, f + me * per, Fr, bs,
-                        stats + b * ns);
+#pragma omp for schedule(dynamic, 2)
+        for (int64_t b = 0; b < nblk; b++) {
+            int64_t r0 = b * NMF_ROWS, r1 = LR_MIN(r, (b + 1) * NMF_ROWS);
+            double *my = f + me * per;
+            if (S) {
+                void *Pb = my + (per - pblk);
+                csr_mm_block(S, r0, r1, Or, k, bs, Pb, NMF_ROWS);
+                nmf_cd_rows(F->dtype, F->data, F->ld, Pb, NMF_ROWS, r0, r0, r1, k, G, l1, l2,
+                            my, Fr, bs, stats + b * ns);
+            } else {
+                nmf_cd_rows(F->dtype, F->data, F->ld, P->data, P->ld, 0, r0, r1, k, G, l1, l2,
+                            my, Fr, bs, stats + b * ns);
+            }
+        }
     }
     for (int64_t i = 0; i < ns; i++) {
         double acc = 0;
         for (int64_t b = 0; b < nblk; b++) acc += stats[b * ns + i];
         if (i < k * k) G_out[i] = acc;
         else if (i == k * k) *sum = acc;
-        else *dot = acc;
+        else if (i == k * k + 1) *dot = acc;
+        else *viol = acc;
     }
     lr__free(ctx, f);
     lr__free(ctx, stats);
@@ -137,12 +156,13 @@ lr_status nmf_cd(lr_ctx *ctx, const nmf_data *d, const lr_nmf_opts *o, lr_mat *W
     if (!st) st = lr_mat_alloc(ctx, d->t, m, k, &P);
     if (!st) st = lr_mat_alloc(ctx, d->t, n, k, &Q);
     if (!st) st = k_gram(ctx, Ht, Gh);
-    double prev = 0;
+    double prev = 0, viol0 = 0;
     int it = 0, converged = 0;
     res->nhist = 0;
     for (; !st && it < o->max_iter; it++) {
         /* W given H */
-        if ((st = mul(ctx, d, 0, Ht, Hr, bs, &P))) break;
+        if (!(d->S && it > 0 && !csr_wide(d->t, k)) && (st = mul(ctx, d, 0, Ht, Hr, bs, &P)))
+            break;
         if (it == 0) {
             if ((st = k_gram(ctx, W, Gw))) break;
             prev = frob_part(d, dot_mat(W, &P), Gw, Gh, k) +
@@ -150,18 +170,32 @@ lr_status nmf_cd(lr_ctx *ctx, const nmf_data *d, const lr_nmf_opts *o, lr_mat *W
                    reg(o->l1_h, o->l2_h, sum_mat(Ht), Gh, k);
             res->hist[res->nhist++] = prev;
         }
-        double sw, sh, dw, cross;
-        if ((st = sweep(ctx, W, &P, Gh, o->l1_w, o->l2_w, Wr, bs, Gw, &sw, &dw))) break;
+        double sw, sh, dw, cross, vw, vh;
+        /* Sparse A with narrow rows: after the first iteration (whose P the
+         * initial loss needs) the products are made block by block inside
+         * the sweeps. */
+        int fuse = d->S && it > 0 && !csr_wide(d->t, k);
+        if ((st = sweep(ctx, W, &P, Gh, o->l1_w, o->l2_w, Wr, bs, Gw, &sw, &dw, &vw,
+                        fuse ? d->S : NULL, Hr)))
+            break;
         /* H given W (Gw is the new W's Gram) */
-        if ((st = mul(ctx, d, 1, W, Wr, bs, &Q))) break;
-        if ((st = sweep(ctx, Ht, &Q, Gw, o->l1_h, o->l2_h, Hr, bs, Gh, &sh, &cross))) break;
+        if (!fuse && (st = mul(ctx, d, 1, W, Wr, bs, &Q))) break;
+        if ((st = sweep(ctx, Ht, &Q, Gw, o->l1_h, o->l2_h, Hr, bs, Gh, &sh, &cross, &vh,
+                        fuse ? &d->St : NULL, Wr)))
+            break;
         double loss = frob_part(d, cross, Gw, Gh, k) + reg(o->l1_w, o->l2_w, sw, Gw, k) +
                       reg(o->l1_h, o->l2_h, sh, Gh, k);
         res->hist[res->nhist++] = loss;
         if ((st = lr__progress(ctx, "NMF", (it + 1.0) / o->max_iter,
                                "iteration %d, loss %.6g", it + 1, loss)))
             break;
-        int stop = prev <= 0 || prev - loss <= o->tol * prev;
+        int stop;
+        if (o->stop == LR_NMF_STOP_VIOLATION) { /* scikit-learn's rule */
+            if (it == 0) viol0 = vw + vh;
+            stop = viol0 <= 0 || vw + vh <= o->tol * viol0;
+        } else {
+            stop = prev <= 0 || prev - loss <= o->tol * prev;
+        }
         prev = loss;
         if (stop) {
             converged = 1;

@@ -48,14 +48,16 @@ lr_status nmf_mu_kl(lr_ctx *ctx, const nmf_data *d, const lr_nmf_opts *o, lr_mat
  * One coordinate-descent sweep (Fast HALS) of rows [r0, r1) of F (r x k,
  * column-major, ld ldf): for each row and each component t in order,
  *   F(i,t) = max(0, F(i,t) - ((F G)(i,t) - P(i,t) + l1) / (G(t,t) + l2)),
- * G: k x k double (the other factor's Gram), P: r x k (A times the other
- * factor).  f: NK_RB * (k * k + k + 2) doubles of scratch (64-byte
- * aligned).  Fr, when not NULL, is F's row-major mirror (row stride bs),
- * updated too.  stats (k * k + 2): the updated rows' Gram matrix, sum of
- * entries and <F, P>. */
-void nmf_cd_rows(lr_dtype t, void *F, int64_t ldf, const void *P, int64_t ldp, int64_t r0,
-                 int64_t r1, int64_t k, const double *G, double l1, double l2, double *f,
-                 void *Fr, int64_t bs, double *stats);
+ * G: k x k double (the other factor's Gram), P: A times the other factor,
+ * row i at P + (i - p0), column t at + t ldp (the whole r x k with p0 = 0, or
+ * a block of rows made just before).  f: NK_RB * (k * k + NMF_KG * k + 3) doubles of scratch
+ * (64-byte aligned).  Fr, when not NULL, is F's row-major mirror (row
+ * stride bs), updated too.  stats (k * k + 3): the updated rows' Gram
+ * matrix, sum of entries, <F, P> and the violation (sum of |projected
+ * gradient| before each update, scikit-learn's measure). */
+void nmf_cd_rows(lr_dtype t, void *F, int64_t ldf, const void *P, int64_t ldp, int64_t p0,
+                 int64_t r0, int64_t r1, int64_t k, const double *G, double l1, double l2,
+                 double *f, void *Fr, int64_t bs, double *stats);
 /* Multiplicative KL update of rows [r0, r1) of X (row-major, r x k) against
  * the rows of S (the data or its transpose) and Y (row-major, the other
  * factor): X(i,t) *= sum_p S_p / (X_i . Y_c + eps) Y(c,t) / (den[t] + l2 X(i,t)).
@@ -68,5 +70,6 @@ double nmf_kl_rows(lr_dtype t, const lr_csr *S, const void *X, const void *Y, in
 
 #define NMF_EPS 1.1920929e-07 /* float32 machine epsilon, as scikit-learn */
 #define NMF_ROWS 256          /* rows per work item in the threaded sweeps */
-#define NK_RB 8               /* rows interleaved in the sweep kernel */
+#define NK_RB 8               /* rows per vector (lanes) in the sweep kernel */
+#define NMF_KG 4              /* vectors of rows interleaved there (NK_NG) */
 #endif

@@ -17,12 +17,12 @@ typedef int64_t nk_v8i __attribute__((vector_size(64)));
 #undef NK_T
 #undef NK_NAME
 
-LR_CLONES void nmf_cd_rows(lr_dtype t, void *F, int64_t ldf, const void *P, int64_t ldp, int64_t r0,
-                 int64_t r1, int64_t k, const double *G, double l1, double l2, double *f,
-                 void *Fr, int64_t bs, double *stats)
+LR_CLONES void nmf_cd_rows(lr_dtype t, void *F, int64_t ldf, const void *P, int64_t ldp,
+                           int64_t p0, int64_t r0, int64_t r1, int64_t k, const double *G,
+                           double l1, double l2, double *f, void *Fr, int64_t bs, double *stats)
 {
-    if (t == LR_F32) nk_cd_rows_s(F, ldf, P, ldp, r0, r1, k, G, l1, l2, f, Fr, bs, stats);
-    else nk_cd_rows_d(F, ldf, P, ldp, r0, r1, k, G, l1, l2, f, Fr, bs, stats);
+    if (t == LR_F32) nk_cd_rows_s(F, ldf, P, ldp, p0, r0, r1, k, G, l1, l2, f, Fr, bs, stats);
+    else nk_cd_rows_d(F, ldf, P, ldp, p0, r0, r1, k, G, l1, l2, f, Fr, bs, stats);
 }
 
 LR_CLONES void nmf_mu_rows(lr_dtype t, const lr_csr *S, void *X, const void *Y, int64_t k,

@@ -26,6 +26,11 @@ static inline double csr_val(const lr_csr *a, int64_t p)
 lr_status csr_mm_rowmajor(lr_ctx *ctx, const lr_csr *a, const void *Xr, int64_t b,
                           int64_t bs, void *Y, int64_t ldy);
 int64_t csr_rowmajor_stride(lr_dtype t, int64_t b);
+/* Rows [r0, r1) of a Xr, serially, into Y (row i at Y + (i - r0), column j
+ * at + j ldy): the same kernel and bits as csr_mm_rowmajor, for a narrow
+ * Xr only (bs <= 2 vectors: no accumulator block). */
+void csr_mm_block(const lr_csr *a, int64_t r0, int64_t r1, const void *Xr, int64_t b,
+                  int64_t bs, void *Y, int64_t ldy);
 /* Xr (rows x bs row-major, dtype of X, zero padded) = X. */
 void csr_to_rowmajor(lr_ctx *ctx, const lr_mat *X, void *Xr, int64_t bs);
 /* Y = a X (X, Y column-major of a's dtype; shapes already checked). */
@@ -37,4 +42,14 @@ lr_status csr_mm_plain(lr_ctx *ctx, const lr_csr *a, const lr_mat *X, lr_mat *Y)
 typedef struct { void *buf; size_t cap; } csr_scratch;
 lr_status csr_mm_scratch(lr_ctx *ctx, const lr_csr *a, const lr_mat *X, lr_mat *Y,
                          csr_scratch *sc, lr_ctx *owner);
+/* Y = a^T X from a itself (no transpose), for a wide X (more columns than
+ * two 64-byte vectors hold): every row of X is read once, in order, and
+ * scattered into a cols(a) x bs row-major block of accumulators kept in sc
+ * (as above), split across threads by column blocks.  Each output is the
+ * sum over a's rows in order (the order of the gather kernel on the
+ * transpose): bit-identical for any thread count. */
+lr_status csr_mm_t_scatter(lr_ctx *ctx, const lr_csr *a, const lr_mat *X, lr_mat *Y,
+                           csr_scratch *sc, lr_ctx *owner);
+/* Whether X with b columns is wide in that sense. */
+static inline int csr_wide(lr_dtype t, int64_t b) { return b > 2 * (64 / (int64_t)lr_dtype_size(t)); }
 #endif

@@ -54,7 +54,7 @@ lr_status svd_krylov(lr_ctx *ctx, const lr_bop *b, const lr_svd_opts *o, lr_svd 
     } else {
         res->frob2 = b->op->frob2;
     }
-    st = svd_finish(ctx, b, &K, Wt, L, o->k, 0, o, res);
+    st = svd_finish(ctx, b, &K, 0, Wt, L, o->k, 0, o, res);
 out:
     lr_mat_free(ctx, &K);
     lr_mat_free(ctx, &Z);

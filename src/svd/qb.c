@@ -87,7 +87,7 @@ lr_status svd_qb(lr_ctx *ctx, const lr_bop *b, const lr_svd_opts *o, lr_svd *res
     }
     lr_mat Qr = lr_mat_block(&Q, 0, 0, R, r), Wr = lr_mat_block(&Wb, 0, 0, C, r);
     mat_to_double(&Wr, Wt);
-    st = svd_finish(ctx, b, &Qr, Wt, r, 0, tol2, o, res);
+    st = svd_finish(ctx, b, &Qr, 0, Wt, r, 0, tol2, o, res);
     if (!st && err2 > tol2)
         st = lr__err(ctx, LR_ERR_NOCONV, "reached rank %lld (the cap) with relative error "
                      "%.4g > tolerance %.4g; the best result so far is returned",

@@ -33,7 +33,9 @@ static lr_status rotate_from_w(lr_ctx *ctx, const lr_mat *W, lr_mat *Z, int scal
     lr_status st = LR_ERR_NOMEM;
     if (!D || !U || !VT || !s) goto out;
     mat_to_double(W, D);
-    if ((st = k_dsvd(ctx, C, l, D, C, s, U, C, VT, r))) goto out;
+    if ((st = C >= 2 * l && l > 0 ? svd_tall(ctx, C, l, D, s, U, VT)
+                                  : k_dsvd(ctx, C, l, D, C, s, U, C, VT, r)))
+        goto out;
     for (int64_t j = 0; j < l; j++) {
         double f = 1.0;
         if (scale && j < r && s[j] > 0 && s[j] > s[0] * 1e-30) f = 1.0 / sqrt(s[j]);
@@ -152,11 +154,17 @@ lr_status svd_randomized(lr_ctx *ctx, const lr_bop *b, const lr_svd_opts *o,
     lr_mat Z = {0}, Y = {0}, W = {0};
     double *Rm = NULL, *Wt = NULL;
     lr_status st;
+    /* Fresh memory costs a page fault per page (measured: the largest single
+     * cost of a sparse LSA), so the LU / QR / NONE path reuses Z for
+     * W = B^T Q, and in double Wt is W itself. */
+    int auto_nz = o->normalizer == LR_NORM_AUTO, wt_alias = 0;
     if ((st = lr_mat_alloc(ctx, t, C, l, &Z)) || (st = lr_mat_alloc(ctx, t, R, l, &Y)) ||
-        (st = lr_mat_alloc(ctx, t, C, l, &W)))
+        (auto_nz && (st = lr_mat_alloc(ctx, t, C, l, &W))))
         goto out;
+    if (!auto_nz) W = Z;
+    wt_alias = t == LR_F64 && W.ld == C;
     if (!(Rm = lr__malloc(ctx, lr__bytes(l, l, 8), "R factor")) ||
-        !(Wt = lr__malloc(ctx, lr__bytes(C, l, 8), "small factor"))) {
+        !(Wt = wt_alias ? W.data : lr__malloc(ctx, lr__bytes(C, l, 8), "small factor"))) {
         st = LR_ERR_NOMEM;
         goto out;
     }
@@ -185,7 +193,7 @@ lr_status svd_randomized(lr_ctx *ctx, const lr_bop *b, const lr_svd_opts *o,
         if ((st = cholqr2(ctx, b->op, &Y, Rm, &bad))) goto out;
         if (!bad) {
             /* B^T Q = W R^{-1}: solve in double. */
-            mat_to_double(&W, Wt);
+            if (!wt_alias) mat_to_double(&W, Wt);
             for (int64_t i = 0; i < C; i++) /* row i of Wt times R^{-1} */
                 for (int64_t j = 0; j < l; j++) {
                     double acc = Wt[i + j * C];
@@ -196,7 +204,7 @@ lr_status svd_randomized(lr_ctx *ctx, const lr_bop *b, const lr_svd_opts *o,
             if ((st = op_is_dist(b->op) ? svqb_dist(ctx, b->op, &Y) : k_orth_qr(ctx, &Y)))
                 goto out;
             if ((st = bop_apply(ctx, b, 1, &Y, &W))) goto out;
-            mat_to_double(&W, Wt);
+            if (!wt_alias) mat_to_double(&W, Wt);
         }
     } else {
         if ((st = bop_apply(ctx, b, 0, &Z, &Y))) goto out;
@@ -214,8 +222,8 @@ lr_status svd_randomized(lr_ctx *ctx, const lr_bop *b, const lr_svd_opts *o,
         int bad;
         if ((st = cholqr2(ctx, b->op, &Y, Rm, &bad))) goto out;
         if (bad && (st = k_orth_qr(ctx, &Y))) goto out;
-        if ((st = bop_apply(ctx, b, 1, &Y, &W))) goto out;
-        mat_to_double(&W, Wt);
+        if ((st = bop_apply(ctx, b, 1, &Y, &W))) goto out; /* W is Z here */
+        if (!wt_alias) mat_to_double(&W, Wt);
         if (b->op->dense) {
             res->frob2 = lr_mat_frob2(ctx, &b->op->A);
             res->passes++;
@@ -223,12 +231,12 @@ lr_status svd_randomized(lr_ctx *ctx, const lr_bop *b, const lr_svd_opts *o,
             res->frob2 = b->op->frob2;
         }
     }
-    st = svd_finish(ctx, b, &Y, Wt, l, o->k, 0, o, res);
+    st = svd_finish(ctx, b, &Y, 1, Wt, l, o->k, 0, o, res);
 out:
+    if (!wt_alias) lr__free(ctx, Wt);
+    if (auto_nz) lr_mat_free(ctx, &W);
     lr_mat_free(ctx, &Z);
     lr_mat_free(ctx, &Y);
-    lr_mat_free(ctx, &W);
     lr__free(ctx, Rm);
-    lr__free(ctx, Wt);
     return st;
 }

@@ -167,7 +167,69 @@ out:
     return st;
 }
 
-lr_status svd_finish(lr_ctx *ctx, const lr_bop *b, const lr_mat *Q, double *Wt,
+/* R (l x l, upper) with Wt = Q R, Q left in Wt, by Cholesky-QR2 (Gram
+ * matrices in double); returns 1 when Wt is too ill-conditioned for it
+ * (then Wt is unchanged). */
+static int tall_cholqr2(lr_ctx *ctx, lr_mat *Wm, double *R, double *G, double *G2,
+                        lr_status *st)
+{
+    int64_t l = Wm->cols;
+    if ((*st = k_gram(ctx, Wm, G))) return 0;
+    if (k_dchol(l, G, l)) return 1;
+    double dmin = INFINITY, dmax = 0;
+    for (int64_t i = 0; i < l; i++) {
+        double d = fabs(G[i + i * l]);
+        dmin = d < dmin ? d : dmin, dmax = d > dmax ? d : dmax;
+    }
+    if (!(dmin > dmax * 1e-6)) return 1;
+    for (int64_t j = 0; j < l; j++)
+        for (int64_t i = j + 1; i < l; i++) G[i + j * l] = 0;
+    if ((*st = k_trsm_right(ctx, Wm, G, l)) || (*st = k_gram(ctx, Wm, G2))) return 0;
+    if (k_dchol(l, G2, l)) {
+        *st = lr__err(ctx, LR_ERR_INTERNAL, "Cholesky-QR2 second factorization failed");
+        return 0;
+    }
+    for (int64_t j = 0; j < l; j++)
+        for (int64_t i = j + 1; i < l; i++) G2[i + j * l] = 0;
+    if ((*st = k_trsm_right(ctx, Wm, G2, l))) return 0;
+    for (int64_t j = 0; j < l; j++) /* R = R2 R1 */
+        for (int64_t i = 0; i < l; i++) {
+            double acc = 0;
+            for (int64_t p = i; p <= j; p++) acc += G2[i + p * l] * G[p + j * l];
+            R[i + j * l] = i <= j ? acc : 0;
+        }
+    return 0;
+}
+
+/* The thin SVD of the tall Wt (C x L, C >= 2 L, destroyed): Wt = Q R by
+ * Cholesky-QR2, R = Ur S Vt by gesdd (L x L), Uw = Q Ur.  All BLAS-3: LAPACK's
+ * own tall path factors with unblocked Householder QR for L < 128 (and
+ * allocates a copy and workspace of Wt's size).  Falls back to gesdd when
+ * Wt is too ill-conditioned for Cholesky-QR. */
+lr_status svd_tall(lr_ctx *ctx, int64_t C, int64_t L, double *Wt, double *s, double *Uw,
+                   double *Vwt)
+{
+    double *R = lr__malloc(ctx, lr__bytes(L, L, 8), "small SVD");
+    double *G = lr__malloc(ctx, lr__bytes(L, L, 8), "small SVD");
+    double *G2 = lr__malloc(ctx, lr__bytes(L, L, 8), "small SVD");
+    lr_status st = LR_ERR_NOMEM;
+    if (!R || !G || !G2) goto out;
+    lr_mat Wm = lr_mat_view(LR_F64, C, L, C, Wt);
+    st = LR_OK;
+    if (tall_cholqr2(ctx, &Wm, R, G, G2, &st)) {
+        st = k_dsvd(ctx, C, L, Wt, C, s, Uw, C, Vwt, L);
+        goto out;
+    }
+    if (st) goto out;
+    if ((st = k_dsvd(ctx, L, L, R, L, s, G, L, Vwt, L))) goto out; /* G = Ur */
+    lr_mat Um = lr_mat_view(LR_F64, C, L, C, Uw);
+    st = k_mul_small(ctx, &Wm, G, L, L, 0.0, &Um);
+out:
+    lr__free(ctx, R), lr__free(ctx, G), lr__free(ctx, G2);
+    return st;
+}
+
+lr_status svd_finish(lr_ctx *ctx, const lr_bop *b, lr_mat *Q, int take_q, double *Wt,
                      int64_t L, int64_t k, double tol2, const lr_svd_opts *o,
                      lr_svd *res)
 {
@@ -181,7 +243,9 @@ lr_status svd_finish(lr_ctx *ctx, const lr_bop *b, const lr_mat *Q, double *Wt,
     lr_status st = LR_ERR_NOMEM;
     if (!s || !Uw || !Vwt || !Vw) goto out;
     /* Wt = B^T Q = Uw S Vw^T, so Q^T B = Vw S Uw^T and B ~ (Q Vw) S Uw^T. */
-    if ((st = k_dsvd(ctx, C, L, Wt, C, s, Uw, C, Vwt, r))) goto out;
+    if ((st = C >= 2 * L && L > 0 ? svd_tall(ctx, C, L, Wt, s, Uw, Vwt)
+                                  : k_dsvd(ctx, C, L, Wt, C, s, Uw, C, Vwt, r)))
+        goto out;
     for (int64_t i = 0; i < L; i++)
         for (int64_t j = 0; j < r; j++) Vw[i + j * L] = Vwt[j + i * r];
     if (k <= 0) { /* fixed accuracy: smallest rank whose error meets tol2 */
@@ -198,20 +262,38 @@ lr_status svd_finish(lr_ctx *ctx, const lr_bop *b, const lr_mat *Q, double *Wt,
     k = LR_MIN(k, r);
     /* Left vectors of B for all r columns (the V basis needs them when t=1). */
     int64_t nq = b->t ? r : k;
-    if ((st = lr_mat_alloc(ctx, t, R, nq, &QV))) goto out;
-    if ((st = k_mul_small(ctx, Q, Vw, L, nq, 0.0, &QV))) goto out;
+    if (take_q) { /* Q's memory becomes Q Vw (no fresh R x nq matrix) */
+        if ((st = k_mul_small_inplace(ctx, Q, Vw, L, nq))) goto out;
+        QV = *Q, QV.cols = nq;
+        *Q = (lr_mat){0};
+    } else {
+        if ((st = lr_mat_alloc(ctx, t, R, nq, &QV))) goto out;
+        if ((st = k_mul_small(ctx, Q, Vw, L, nq, 0.0, &QV))) goto out;
+    }
     res->r = k;
     res->s = s, s = NULL;
     if (!b->t) {
         if (o->want_u) {
             res->U = QV, QV = (lr_mat){0};
         }
-        if ((st = lr_mat_alloc(ctx, t, r > 0 ? C : 0, r, &res->V))) goto out;
-        double_to_mat(Uw, &res->V);
+        const double *Ud = Uw;
+        if (t == LR_F64 && r > 0) { /* the small SVD's factor is V as it is */
+            res->V = lr_mat_view(LR_F64, C, r, C, Uw);
+            Uw = NULL;
+        } else {
+            if ((st = lr_mat_alloc(ctx, t, r > 0 ? C : 0, r, &res->V))) goto out;
+            double_to_mat(Uw, &res->V);
+        }
         if (o->want_vt) {
             if ((st = lr_mat_alloc(ctx, t, k, C, &res->Vt))) goto out;
-            for (int64_t j = 0; j < C; j++)
-                for (int64_t i = 0; i < k; i++) lr_mat_set(&res->Vt, i, j, Uw[j + i * C]);
+            for (int64_t j = 0; j < C; j++) {
+                if (t == LR_F64)
+                    for (int64_t i = 0; i < k; i++)
+                        ((double *)res->Vt.data)[i + j * res->Vt.ld] = Ud[j + i * C];
+                else
+                    for (int64_t i = 0; i < k; i++)
+                        ((float *)res->Vt.data)[i + j * res->Vt.ld] = (float)Ud[j + i * C];
+            }
         }
     } else { /* A = B^T ~ Uw S (Q Vw)^T */
         if (o->want_u) {

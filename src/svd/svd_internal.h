@@ -73,10 +73,18 @@ lr_svd *svd_new(lr_ctx *ctx, lr_dtype t, int64_t m, int64_t n);
  * (double, cols(B) x L, ld = cols(B), destroyed), computes the SVD of Wt,
  * keeps rank k (k <= L; k <= 0 picks the smallest rank meeting tol2, the
  * allowed squared error, capped at L), applies the sign convention and maps
- * back to A's orientation.  Fills res (U, s, Vt, V basis). */
-lr_status svd_finish(lr_ctx *ctx, const lr_bop *b, const lr_mat *Q, double *Wt,
+ * back to A's orientation.  Fills res (U, s, Vt, V basis).  take_q: Q is
+ * the caller's own allocation (lr_mat_alloc on ctx), which then becomes Q Vw
+ * in place (part of the result; *Q is zeroed); else Q is left as it is. */
+lr_status svd_finish(lr_ctx *ctx, const lr_bop *b, lr_mat *Q, int take_q, double *Wt,
                      int64_t L, int64_t k, double tol2, const lr_svd_opts *o,
                      lr_svd *res);
+
+/* The thin SVD of a tall C x L double matrix Wt (C >= 2 L, destroyed):
+ * s (L), Uw (C x L, ld C), Vwt (L x L), by Cholesky-QR2 and an L x L SVD,
+ * falling back to gesdd when Wt is too ill-conditioned for Cholesky-QR. */
+lr_status svd_tall(lr_ctx *ctx, int64_t C, int64_t L, double *Wt, double *s, double *Uw,
+                   double *Vwt);
 
 /* Makes the largest-magnitude entry of each column of U positive, flipping
  * the matching row of Vt and column of V. */
