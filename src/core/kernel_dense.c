@@ -418,21 +418,29 @@ lr_status k_trsm_right(lr_ctx *ctx, lr_mat *Y, const double *R, int64_t ldr)
     return LR_OK;
 }
 
+/* The l x k double factor M in Y's element type: M itself for double, a
+ * float copy (leading dimension l, *ldm updated) for float; NULL when out of
+ * memory.  Free with lr__free when it is not M. */
+static void *small_factor(lr_ctx *ctx, lr_dtype t, const double *M, int64_t *ldm, int64_t l,
+                          int64_t k)
+{
+    if (t != LR_F32) return (void *)M;
+    float *f = lr__malloc(ctx, lr__bytes(l, k, 4), "small factor");
+    if (!f) return NULL;
+    for (int64_t j = 0; j < k; j++)
+        for (int64_t i = 0; i < l; i++) f[i + j * l] = (float)M[i + j * *ldm];
+    *ldm = l;
+    return f;
+}
+
 lr_status k_mul_small(lr_ctx *ctx, const lr_mat *Y, const double *M,
                       int64_t ldm, int64_t k, double beta, lr_mat *C)
 {
     int64_t m = Y->rows, l = Y->cols;
     k_chunks ch = k_chunking(m);
     int nt = lr__threads(ctx);
-    void *Mt = (void *)M;
-    if (Y->dtype == LR_F32) {
-        float *f = lr__malloc(ctx, lr__bytes(l, k, 4), "small factor");
-        if (!f) return LR_ERR_NOMEM;
-        for (int64_t j = 0; j < k; j++)
-            for (int64_t i = 0; i < l; i++) f[i + j * l] = (float)M[i + j * ldm];
-        Mt = f;
-        ldm = l;
-    }
+    void *Mt = small_factor(ctx, Y->dtype, M, &ldm, l, k);
+    if (!Mt) return LR_ERR_NOMEM;
     size_t es = lr_dtype_size(Y->dtype);
     blas_guard g = blas_single();
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if ((double)m * l * k > PAR_MIN_WORK)
@@ -457,15 +465,8 @@ lr_status k_mul_small_inplace(lr_ctx *ctx, lr_mat *Y, const double *M, int64_t l
     if (m == 0 || k == 0) return LR_OK;
     int par = (double)m * l * k > PAR_MIN_WORK;
     if (!par) nt = 1;
-    void *Mt = (void *)M;
-    if (Y->dtype == LR_F32) {
-        float *f = lr__malloc(ctx, lr__bytes(l, k, 4), "small factor");
-        if (!f) return LR_ERR_NOMEM;
-        for (int64_t j = 0; j < k; j++)
-            for (int64_t i = 0; i < l; i++) f[i + j * l] = (float)M[i + j * ldm];
-        Mt = f;
-        ldm = l;
-    }
+    void *Mt = small_factor(ctx, Y->dtype, M, &ldm, l, k);
+    if (!Mt) return LR_ERR_NOMEM;
     char *tmp = lr__malloc(ctx, lr__bytes((int64_t)nt * ch.chunk, k, es), "product rows");
     if (!tmp) {
         if (Mt != (void *)M) lr__free(ctx, Mt);
