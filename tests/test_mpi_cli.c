@@ -227,7 +227,10 @@ static void check_separate(lr_ctx *ctx)
               "%d ranks: %g iterations rank %g, single process %g, %g", P, it,
               jnum(r, "rank", NULL), it1, jnum(r1, "rank", NULL));
         CHECK(fabs(res - res1) <= 1e-3 * res1, "%d ranks: residual %.6g vs %.6g", P, res, res1);
-        CHECK(jnum(r, "nonzero_fraction", NULL) == jnum(r1, "nonzero_fraction", NULL),
+        /* Band-wise partial sums (and the float32 Gram per band) round
+         * differently from one process's, so a few entries at the shrinkage
+         * threshold may land on the other side: 1e-4 of the support. */
+        CHECK(fabs(jnum(r, "nonzero_fraction", NULL) - jnum(r1, "nonzero_fraction", NULL)) <= 1e-4,
               "%d ranks: S support %.6g vs %.6g", P, jnum(r, "nonzero_fraction", NULL),
               jnum(r1, "nonzero_fraction", NULL));
         CHECK(jnum(j, "mpi", "allreduce_calls") > 0, "%d ranks: no reductions counted", P);

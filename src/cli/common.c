@@ -1,5 +1,8 @@
 /* common.c -- shared CLI plumbing: options, messages, progress, reports. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/syscall.h>
 #include <libgen.h>
 #include <getopt.h>
 #include <math.h>
@@ -27,12 +30,56 @@ static struct {
     volatile sig_atomic_t made_dir, finished;
 } out_set;
 
+/* The writers (lr_outfile) fill a part file through a temporary of their
+ * own, "<dir>/.<part name>.tmp-XXXXXX", renamed over the part when complete;
+ * a signal in between leaves that temporary.  Removes it with raw syscalls
+ * (open, getdents64, unlinkat): no allocation, safe in a signal handler. */
+static void out_unlink_writer_tmp(const char *part)
+{
+    const char *slash = strrchr(part, '/');
+    const char *base = slash ? slash + 1 : part;
+    char dir[PATH_MAX] = ".";
+    if (slash) {
+        size_t dl = (size_t)(slash - part);
+        if (dl >= sizeof dir) return;
+        if (dl == 0) dl = 1; /* "/name": the root folder */
+        memcpy(dir, part, dl);
+        dir[dl] = 0;
+    }
+    char want[NAME_MAX + 8];
+    size_t bl = strlen(base);
+    if (bl + 6 >= sizeof want) return;
+    want[0] = '.';
+    memcpy(want + 1, base, bl);
+    memcpy(want + 1 + bl, ".tmp-", 6); /* with its terminating zero */
+    size_t wl = bl + 6;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    char buf[4096] __attribute__((aligned(8)));
+    long n;
+    while ((n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
+        for (long off = 0; off < n;) {
+            struct {
+                uint64_t ino;
+                int64_t off;
+                unsigned short reclen;
+                unsigned char type;
+                char name[];
+            } *d = (void *)(buf + off);
+            if (!strncmp(d->name, want, wl)) unlinkat(fd, d->name, 0);
+            off += d->reclen;
+        }
+    }
+    close(fd);
+}
+
 /* Only async-signal-safe calls: runs from atexit and from signal handlers. */
 static void out_cleanup(void)
 {
     for (int i = 0; i < out_set.n; i++)
         if (out_set.have_part[i]) {
             unlink(out_set.part[i]);
+            out_unlink_writer_tmp(out_set.part[i]);
             out_set.have_part[i] = 0;
         }
     if (out_set.made_dir && !out_set.finished) {
