@@ -53,6 +53,10 @@ int cli_common_opt(cli_common *cc, int c, const char *arg, const char *usage);
 void cli_common_init(cli_common *cc, const char *prog);
 /* After getopt_long returned '?' (with opterr = 0): names the option, exits 2. */
 _Noreturn void cli_unknown_option(const cli_common *cc, char **argv);
+/* The end of a getopt_long switch: ':' (a missing value) and '?' (an
+ * unknown option) end with exit 2 naming the option; anything else goes to
+ * cli_common_opt, and what that does not know either ends with exit 2. */
+void cli_other_opt(cli_common *cc, int c, const char *arg, char **argv, const char *usage);
 /* A context set up from the common options (threads, progress bar, memory
  * limit). */
 lr_ctx *cli_ctx(const cli_common *cc);

@@ -260,14 +260,7 @@ int cmd_svd(int argc, char **argv)
         case OPT_DTYPE:
             want = cli_parse_dtype(&cc, optarg);
             break;
-        case ':':
-            cli_die(&cc, EXIT_USAGE, "option '%s' needs a value; see 'lowrank svd --help'",
-                    argv[optind - 1]);
-        case '?':
-            cli_unknown_option(&cc, argv);
-        default:
-            if (!cli_common_opt(&cc, c, optarg, usage))
-                cli_die(&cc, EXIT_USAGE, "unhandled option; see 'lowrank svd --help'");
+        default: cli_other_opt(&cc, c, optarg, argv, usage);
         }
     }
     o.seed = cc.seed;

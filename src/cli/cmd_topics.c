@@ -289,14 +289,7 @@ int cmd_topics(int argc, char **argv)
         case OPT_DTYPE:
             to.dtype = cli_parse_dtype(&cc, optarg);
             break;
-        case ':':
-            cli_die(&cc, EXIT_USAGE, "option '%s' needs a value; see 'lowrank topics --help'",
-                    argv[optind - 1]);
-        case '?':
-            cli_unknown_option(&cc, argv);
-        default:
-            if (!cli_common_opt(&cc, c, optarg, usage))
-                cli_die(&cc, EXIT_USAGE, "unhandled option; see 'lowrank topics --help'");
+        default: cli_other_opt(&cc, c, optarg, argv, usage);
         }
     }
     if (optind >= argc)

@@ -488,6 +488,16 @@ _Noreturn void cli_unknown_option(const cli_common *cc, char **argv)
             argv[optind - 1], cc->prog);
 }
 
+void cli_other_opt(cli_common *cc, int c, const char *arg, char **argv, const char *usage)
+{
+    if (c == ':')
+        cli_die(cc, EXIT_USAGE, "option '%s' needs a value; see '%s --help'", argv[optind - 1],
+                cc->prog);
+    if (c == '?') cli_unknown_option(cc, argv);
+    if (!cli_common_opt(cc, c, arg, usage))
+        cli_die(cc, EXIT_USAGE, "unhandled option; see '%s --help'", cc->prog);
+}
+
 void cli_check_paths(const cli_common *cc, const char *kind, const char *in, const char *out)
 {
     struct stat si, so;
