@@ -465,6 +465,25 @@ cJSON *sep_score_json(const lr_score *sc)
     return o;
 }
 
+cJSON *sep_truth_json(const lr_score *total, const lr_score *per_frame, int64_t n,
+                      int64_t first)
+{
+    cJSON *t = sep_score_json(total);
+    cJSON *pf = cJSON_AddArrayToObject(t, "per_frame");
+    for (int64_t j = 0; j < n; j++) {
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddNumberToObject(e, "frame", (double)(first + j));
+        cJSON_AddNumberToObject(e, "precision", per_frame[j].precision);
+        cJSON_AddNumberToObject(e, "recall", per_frame[j].recall);
+        cJSON_AddNumberToObject(e, "f1", per_frame[j].f1);
+        cJSON_AddNumberToObject(e, "tp", (double)per_frame[j].tp);
+        cJSON_AddNumberToObject(e, "fp", (double)per_frame[j].fp);
+        cJSON_AddNumberToObject(e, "fn", (double)per_frame[j].fn);
+        cJSON_AddItemToArray(pf, e);
+    }
+    return t;
+}
+
 static cJSON *result_json(const sep_opts *so, const lr_video_info *info, const result *r,
                           const lr_rpca *rp)
 {
@@ -523,22 +542,9 @@ static cJSON *result_json(const sep_opts *so, const lr_video_info *info, const r
     cJSON_AddStringToObject(fo, "foreground", sep_vname(so, "foreground", name, sizeof name));
     cJSON_AddStringToObject(fo, "mask", sep_vname(so, "mask", name, sizeof name));
     cJSON_AddStringToObject(fo, "matrix", "matrix.png");
-    if (r->per_frame) {
-        cJSON *t = sep_score_json(&r->total);
-        cJSON *pf = cJSON_AddArrayToObject(t, "per_frame");
-        for (int64_t j = 0; j < r->R.cols; j++) {
-            cJSON *e = cJSON_CreateObject();
-            cJSON_AddNumberToObject(e, "frame", (double)(info->first + j));
-            cJSON_AddNumberToObject(e, "precision", r->per_frame[j].precision);
-            cJSON_AddNumberToObject(e, "recall", r->per_frame[j].recall);
-            cJSON_AddNumberToObject(e, "f1", r->per_frame[j].f1);
-            cJSON_AddNumberToObject(e, "tp", (double)r->per_frame[j].tp);
-            cJSON_AddNumberToObject(e, "fp", (double)r->per_frame[j].fp);
-            cJSON_AddNumberToObject(e, "fn", (double)r->per_frame[j].fn);
-            cJSON_AddItemToArray(pf, e);
-        }
-        cJSON_AddItemToObject(o, "truth", t);
-    }
+    if (r->per_frame)
+        cJSON_AddItemToObject(o, "truth",
+                              sep_truth_json(&r->total, r->per_frame, r->R.cols, info->first));
     cJSON *tm = cJSON_AddObjectToObject(o, "seconds");
     cJSON_AddNumberToObject(tm, "mask", r->t_mask);
     cJSON_AddNumberToObject(tm, "encode", r->t_encode);

@@ -46,6 +46,10 @@ lr_status sep_draw_matrix(lr_ctx *ctx, const sep_opts *so, const char *dir, int6
                           int64_t n, int nr, int nc, int ncd, const float *buf, char *msg,
                           size_t ml);
 cJSON *sep_score_json(const lr_score *sc);
+/* The report's "truth" object: the totals, and per_frame with one entry
+ * per frame (numbered from first). */
+cJSON *sep_truth_json(const lr_score *total, const lr_score *per_frame, int64_t n,
+                      int64_t first);
 /* The streaming path (--window): decodes, separates and writes block by
  * block.  Called once the options are checked; returns the exit code. */
 int separate_stream(cli_common *cc, const sep_opts *so, const lr_rpca_opts *rpo,

@@ -262,22 +262,9 @@ static cJSON *set_json(const sstate *st, const sset *r, const lr_stream_summary 
     cJSON_AddStringToObject(fo, "foreground", sep_vname(st->so, "foreground", name, sizeof name));
     cJSON_AddStringToObject(fo, "mask", sep_vname(st->so, "mask", name, sizeof name));
     cJSON_AddStringToObject(fo, "matrix", "matrix.png");
-    if (r->per_frame) {
-        cJSON *t = sep_score_json(&r->total);
-        cJSON *pf = cJSON_AddArrayToObject(t, "per_frame");
-        for (int64_t j = 0; j < n; j++) {
-            cJSON *e = cJSON_CreateObject();
-            cJSON_AddNumberToObject(e, "frame", (double)(st->info.first + j));
-            cJSON_AddNumberToObject(e, "precision", r->per_frame[j].precision);
-            cJSON_AddNumberToObject(e, "recall", r->per_frame[j].recall);
-            cJSON_AddNumberToObject(e, "f1", r->per_frame[j].f1);
-            cJSON_AddNumberToObject(e, "tp", (double)r->per_frame[j].tp);
-            cJSON_AddNumberToObject(e, "fp", (double)r->per_frame[j].fp);
-            cJSON_AddNumberToObject(e, "fn", (double)r->per_frame[j].fn);
-            cJSON_AddItemToArray(pf, e);
-        }
-        cJSON_AddItemToObject(o, "truth", t);
-    }
+    if (r->per_frame)
+        cJSON_AddItemToObject(o, "truth",
+                              sep_truth_json(&r->total, r->per_frame, n, st->info.first));
     cJSON *tm = cJSON_AddObjectToObject(o, "seconds");
     cJSON_AddNumberToObject(tm, "mask", r->t_mask);
     cJSON_AddNumberToObject(tm, "encode", r->t_encode);
