@@ -21,10 +21,7 @@ BUILD=${LOWRANK_BUILD:-}
 SEEDS_BIN=${BUILD:+$BUILD/fuzz/fuzz_seeds}
 T=$(mktemp -d /tmp/lowrank-badinput-XXXXXX)
 trap 'chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+. "$(dirname "$0")/support/harness.sh"
 
 if [ -z "$SEEDS_BIN" ] || [ ! -x "$SEEDS_BIN" ]; then
     echo "cli_badinput: needs the seed generator: LOWRANK_BUILD/fuzz/fuzz_seeds (LOWRANK_BUILD='$BUILD')" >&2
@@ -525,5 +522,4 @@ else
     else bad "kill test: the run after the kills failed (exit $check_rc) or differs"; fi
 fi
 
-echo "cli_badinput: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish cli_badinput

@@ -10,11 +10,7 @@ set -u
 BIN=${LOWRANK_BIN:-lowrank}
 T=$(mktemp -d /tmp/lowrank-cli-nmf-XXXXXX)
 trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-check() { local what=$1; shift; if "$@"; then ok; else bad "$what"; fi; }
+. "$(dirname "$0")/support/harness.sh"
 
 # A = W0 H0 (12 x 9, rank 2) with W0, H0 >= 0, written as coordinate real.
 mk_planted() {
@@ -130,5 +126,4 @@ check "failing run into an existing folder: exit 2" [ $? -eq 2 ]
 check "existing results unchanged" [ "$before" = "$(md5sum "$T/out/W.npy" "$T/out/report.json")" ]
 check "no hidden parts left" [ -z "$(ls -A "$T/out" | grep '^\.')" ]
 
-echo "cli_nmf: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish cli_nmf

@@ -8,11 +8,7 @@ set -u
 BIN=${LOWRANK_BIN:-lowrank}
 T=$(mktemp -d /tmp/lowrank-cli-rec-XXXXXX)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-check() { local what=$1; shift; if "$@"; then ok; else bad "$what"; fi; }
+. "$(dirname "$0")/support/harness.sh"
 
 # truth U I: the planted rating of user U, item I (rank 2 plus biases)
 truth_awk='function truth(u, i,   a, b) {
@@ -153,5 +149,4 @@ expect_fail "future version" 2 "format version 9" top "$T/future.lrm" --user u3
 expect_fail "not a model" 2 "not a lowrank model" top "$T/r.csv" --user u3
 expect_fail "foldin: no --ratings" 2 "--ratings" foldin "$T/m.lrm"
 
-echo "cli_recommend: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish cli_recommend

@@ -10,11 +10,7 @@ set -u
 BIN=${LOWRANK_BIN:-lowrank}
 T=$(mktemp -d /tmp/lowrank-cli-svd-XXXXXX)
 trap 'chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-check() { local what=$1; shift; if "$@"; then ok; else bad "$what"; fi; }
+. "$(dirname "$0")/support/harness.sh"
 
 # ---- writing .npy files with printf ----------------------------------------
 declare -A F64_CACHE
@@ -306,5 +302,4 @@ else
     echo "cli_svd: SKIPPED the numpy comparison (/usr/bin/python3 with numpy not found)"
 fi
 
-echo "cli_svd: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish cli_svd

@@ -10,11 +10,7 @@ set -u
 BIN=${LOWRANK_BIN:-lowrank}
 T=$(mktemp -d /tmp/lowrank-cli-topics-XXXXXX)
 trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-check() { local what=$1; shift; if "$@"; then ok; else bad "$what"; fi; }
+. "$(dirname "$0")/support/harness.sh"
 
 groups=("apple banana cherry grape lemon mango peach plum"
         "piano violin guitar drums flute cello harp trumpet"
@@ -151,5 +147,4 @@ check "failing run exits 2 over old results" test $? -eq 2
 check "old results untouched" test "$(cat "$out"/* | md5sum)" = "$sum_before"
 check "no part files after failure" test -z "$(ls -A "$out" | grep '^\.')"
 
-echo "cli_topics: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish cli_topics
