@@ -244,7 +244,7 @@ case_ 2 "A.npy|not a folder"           svd A.npy -o A.npy
 # --max-memory (every subcommand): refused from the header, before the data
 # are allocated, naming the need, the limit and what to do.  The plan of a
 # randomized SVD depends on the thread count (per-thread panels): 2 threads.
-case_ 2 "mid.npy|400 x 300|needs 3.5 MiB|limit is 1.0 MiB|--max-memory" \
+case_ 2 "mid.npy|400 x 300|needs 3.0 MiB|limit is 1.0 MiB|--max-memory" \
                                        svd mid.npy -o outdir --max-memory 1M --threads 2
 case_ 2 "mid.npy|x the 937.5 KiB input|--method randomized" \
                                        svd mid.npy -o outdir --method exact --max-memory 4M

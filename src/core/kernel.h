@@ -90,15 +90,17 @@ void k_fused_panel(lr_dtype t, const void *Ap, int64_t si, int64_t sj, int64_t P
                    void *pack);
 /* The row-vectorized fused kernel (kernel_fusedrv_impl.h): Ap is a packed
  * column-major panel (Pp x C, ld Pp, Pp a multiple of K_RV_ROWS(t) with zero
- * rows at the end); Yc (Pp x l, column-major, ld Pp) = Ap Z and Ww (C x l
- * vectors of 64 bytes) += lane-wise partial sums of Ap^T Yc.  Zt as above.
- * k_fusedrv_reduce turns Ww into W (C x lp, row-major).  With Sn not NULL
- * (the next panel: Pp full rows, column stride lds elements) Ap holds that
- * panel on return, copied while step 2 computes. */
+ * rows at the end); Yc (Pp x l, column-major, ld Pp) = Ap Z and W += Ap^T Yc,
+ * kept in two parts (lb = l rounded down to whole 64-byte vectors, lr = l -
+ * lb): Wb (C x lb, row-major) for the first lb columns and Ww (C x lr vectors
+ * of 64 bytes) of lane-wise partial sums for the last lr.  Yr (Pp x lb) is
+ * scratch.  Zt as above.  k_fusedrv_reduce turns Wb and Ww into W (C x lp,
+ * row-major). */
 #define K_RV_ROWS(t) ((int64_t)(3 * 64 / lr_dtype_size(t)))
-void k_fusedrv_panel(lr_dtype t, void *Ap, int64_t Pp, int64_t C, const void *Zt,
-                     int64_t l, int64_t lp, void *Yc, void *Ww, const void *Sn, int64_t lds);
+void k_fusedrv_panel(lr_dtype t, const void *Ap, int64_t Pp, int64_t C, const void *Zt,
+                     int64_t l, int64_t lp, void *Yc, void *Yr, void *Wb, void *Ww);
 /* Sum of squares of n contiguous elements of type t, in double (fixed order). */
 double k_sumsq(lr_dtype t, const void *x, size_t n);
-void k_fusedrv_reduce(lr_dtype t, const void *Ww, int64_t C, int64_t l, int64_t lp, void *W);
+void k_fusedrv_reduce(lr_dtype t, const void *Wb, const void *Ww, int64_t C, int64_t l,
+                      int64_t lp, void *W);
 #endif

@@ -212,10 +212,16 @@ static void fused_finish(lr_dtype t, const k_chunks *ch, char *part, size_t one,
 }
 
 /* k_dense_fused for a column-major A (rows = bands) with the row-vectorized
- * kernel: each panel is packed column-major and padded with zero rows to a
- * multiple of K_RV_ROWS, Y's rows are copied out column by column, and W's
- * lane-wise partial sums live in one C x l-vector buffer per thread, summed
- * across lanes into the chunk's partial at the end of each chunk. */
+ * kernel: each panel is copied column by column into a packed column-major
+ * buffer padded with zero rows to a multiple of K_RV_ROWS, Y's rows are
+ * copied out column by column, and W's partial sums live per thread (Wb and
+ * the lane-wise Ww, see kernel.h), summed into the chunk's partial at the
+ * end of each chunk.  The copy is a plain one before the kernel: refilling
+ * the panel inside step 2 (the previous design), software prefetch of the
+ * next panel during either step, and step 1 reading A in place were all
+ * slower on this machine (a copy of 240-element column segments runs at
+ * ~6.5 GB/s on one core against 14 GB/s for a sequential read, and its
+ * misses compete with the kernel's L2 traffic). */
 static lr_status dense_fused_rv(lr_ctx *ctx, const lr_mat *A, const lr_mat *Z, lr_mat *Y,
                                 lr_mat *W, double *frob2)
 {
@@ -224,13 +230,17 @@ static lr_status dense_fused_rv(lr_ctx *ctx, const lr_mat *A, const lr_mat *Z, l
     int nt = lr__threads(ctx);
     size_t es = lr_dtype_size(A->dtype);
     int64_t vl = 64 / (int64_t)es, lp = (l + vl - 1) / vl * vl, rows = K_RV_ROWS(A->dtype);
-    /* Panel and partial sums together should stay in L2 between the steps. */
+    int64_t lb = l / vl * vl, lr = l - lb;
+    /* Panel height as measured best: (1.75 MiB - C x l vectors) of panel;
+     * taller panels (using the room the smaller lane sums leave) measured no
+     * faster. */
     int64_t P = (RV_L2_BYTES - C * l * 64) / (LR_MAX(C, 1) * (int64_t)es) / rows * rows;
     P = LR_MAX(rows, LR_MIN(P, (ch.chunk + rows - 1) / rows * rows));
-    size_t one = lr__bytes(C, lp, es), wide = lr__bytes(C, l, 64);
+    size_t one = lr__bytes(C, lp, es);
+    size_t wide = lr__bytes(C, lr, 64) + (lr__bytes(C, lb, es) + 63) / 64 * 64;
     char *part = lr__malloc(ctx, lr__bytes(ch.nchunk, 1, one), "fused pass partial sums");
     char *Zt = lr__malloc(ctx, one, "fused pass");
-    char *ybuf = lr__malloc(ctx, lr__bytes(P * l, nt, es), "fused pass");
+    char *ybuf = lr__malloc(ctx, lr__bytes(P * (l + lb), nt, es), "fused pass");
     char *pbuf = lr__malloc(ctx, lr__bytes(P * C, nt, es), "fused pass panel");
     char *wbuf = lr__malloc(ctx, lr__bytes(wide, nt, 1), "fused pass lane sums");
     double *fro = lr__calloc(ctx, (size_t)ch.nchunk, sizeof(double), "norm partials");
@@ -248,30 +258,25 @@ static lr_status dense_fused_rv(lr_ctx *ctx, const lr_mat *A, const lr_mat *Z, l
 #ifdef _OPENMP
         tid = omp_get_thread_num();
 #endif
-        char *Yc = ybuf + (size_t)tid * P * l * es, *pack = pbuf + (size_t)tid * P * C * es;
-        char *Ww = wbuf + (size_t)tid * wide;
+        char *Yc = ybuf + (size_t)tid * P * (l + lb) * es, *Yr = Yc + (size_t)P * l * es;
+        char *pack = pbuf + (size_t)tid * P * C * es;
+        char *Ww = wbuf + (size_t)tid * wide, *Wb = Ww + lr__bytes(C, lr, 64);
         memset(Ww, 0, wide);
         double f = 0;
-        int packed = 0; /* the pack already holds the panel at r0 */
         for (int64_t r0 = c0; r0 < c1; r0 += P) {
             int64_t p = LR_MIN(P, c1 - r0), Pp = (p + rows - 1) / rows * rows;
             const char *Ap = (const char *)A->data + (size_t)r0 * es;
-            if (!packed)
-                for (int64_t j = 0; j < C; j++) {
-                    memcpy(pack + (size_t)j * Pp * es, Ap + (size_t)j * A->ld * es, (size_t)p * es);
-                    if (Pp > p) memset(pack + ((size_t)j * Pp + p) * es, 0, (size_t)(Pp - p) * es);
-                }
+            for (int64_t j = 0; j < C; j++) {
+                memcpy(pack + (size_t)j * Pp * es, Ap + (size_t)j * A->ld * es, (size_t)p * es);
+                if (Pp > p) memset(pack + ((size_t)j * Pp + p) * es, 0, (size_t)(Pp - p) * es);
+            }
             if (frob2) f += k_sumsq(A->dtype, pack, (size_t)Pp * C);
-            /* The next panel, when it is a full one, is packed by the kernel. */
-            int64_t pn = LR_MIN(P, c1 - r0 - p);
-            packed = pn == Pp;
-            k_fusedrv_panel(A->dtype, pack, Pp, C, Zt, l, lp, Yc, Ww,
-                            packed ? Ap + (size_t)p * es : NULL, A->ld);
+            k_fusedrv_panel(A->dtype, pack, Pp, C, Zt, l, lp, Yc, Yr, Wb, Ww);
             for (int64_t q = 0; q < l; q++)
                 memcpy((char *)Y->data + ((size_t)q * Y->ld + r0) * es,
                        Yc + (size_t)q * Pp * es, (size_t)p * es);
         }
-        k_fusedrv_reduce(A->dtype, Ww, C, l, lp, part + c * one);
+        k_fusedrv_reduce(A->dtype, Wb, Ww, C, l, lp, part + c * one);
         fro[c] = f;
     }
     fused_finish(A->dtype, &ch, part, one, C, lp, fro, W, frob2);

@@ -13,10 +13,6 @@
 
 
 
-/* The copy of the next panel inside step 2 prefetches (into L2) the column
- * KF_PFD ahead of the one it copies, so that the copy's loads hit. */
-#define KF_PFD 4
-#define KF_PFL 2
 #define KF_RB 3 /* row vectors per tile in the row-vectorized kernel */
 
 typedef float kf_vs __attribute__((vector_size(64), aligned(64)));
@@ -47,17 +43,18 @@ void k_fused_panel(lr_dtype t, const void *Ap, int64_t si, int64_t sj, int64_t P
     else kf_panel_d(Ap, si, sj, P, C, Zt, lp, Ypr, Wt, pack);
 }
 
-void k_fusedrv_panel(lr_dtype t, void *Ap, int64_t Pp, int64_t C, const void *Zt,
-                     int64_t l, int64_t lp, void *Yc, void *Ww, const void *Sn, int64_t lds)
+void k_fusedrv_panel(lr_dtype t, const void *Ap, int64_t Pp, int64_t C, const void *Zt,
+                     int64_t l, int64_t lp, void *Yc, void *Yr, void *Wb, void *Ww)
 {
-    if (t == LR_F32) kf_rv_panel_s(Ap, Pp, C, Zt, l, lp, Yc, Ww, Sn, lds);
-    else kf_rv_panel_d(Ap, Pp, C, Zt, l, lp, Yc, Ww, Sn, lds);
+    if (t == LR_F32) kf_rv_panel_s(Ap, Pp, C, Zt, l, lp, Yc, Yr, Wb, Ww);
+    else kf_rv_panel_d(Ap, Pp, C, Zt, l, lp, Yc, Yr, Wb, Ww);
 }
 
-void k_fusedrv_reduce(lr_dtype t, const void *Ww, int64_t C, int64_t l, int64_t lp, void *W)
+void k_fusedrv_reduce(lr_dtype t, const void *Wb, const void *Ww, int64_t C, int64_t l,
+                      int64_t lp, void *W)
 {
-    if (t == LR_F32) kf_rv_reduce_s(Ww, C, l, lp, W);
-    else kf_rv_reduce_d(Ww, C, l, lp, W);
+    if (t == LR_F32) kf_rv_reduce_s(Wb, Ww, C, l, lp, W);
+    else kf_rv_reduce_d(Wb, Ww, C, l, lp, W);
 }
 
 double k_sumsq(lr_dtype t, const void *x, size_t n)

@@ -344,13 +344,16 @@ static double kernel_bytes(int nt, double R, double C, double w, double e)
     double bcast = e * (nch + 1) * C * lp + nt * e * P * (C + lp) + 8 * nch * (1 + w * w) +
                    8 * nt * chunk * w;
     /* The row-vectorized fused kernel (kernel_dense.c) when it applies:
-     * per thread the lane sums (C x w vectors of 64 bytes), a panel of at
-     * most 1.75 MiB (or K_RV_ROWS rows) and its product. */
+     * per thread the sums (C x wb elements and C x (w - wb) vectors of 64
+     * bytes, wb = w rounded down to whole vectors), a panel of at most
+     * 1.75 MiB (or K_RV_ROWS rows), its product and a row-major copy of
+     * that product's first wb columns. */
     if (lp == w || C * w * 64 > 1.25 * 1024 * 1024) return bcast;
-    double rows = 3 * vl;
+    double rows = 3 * vl, wb = floor(w / vl) * vl;
     double Prv = floor((1792.0 * 1024 - C * w * 64) / ((C > 1 ? C : 1) * e) / rows) * rows;
     Prv = fmax(rows, fmin(Prv, ceil(chunk / rows) * rows));
-    double rv = e * (nch + 1) * C * lp + 8 * nch + nt * (C * w * 64 + Prv * (C + w) * e);
+    double rv = e * (nch + 1) * C * lp + 8 * nch +
+                nt * (C * (w - wb) * 64 + C * wb * e + 64 + Prv * (C + w + wb) * e);
     return bcast > rv ? bcast : rv;
 }
 
