@@ -284,9 +284,8 @@ static planted make_lowrank(int64_t m, int64_t n, int64_t r, uint64_t seed)
 
 /* The fused power-iteration pass on a matrix of many columns (2400 x 1000,
  * l = 20): panels are short, several to a chunk (10 chunks of 240 rows;
- * panels of 96, 96, 48 rows in float, 5 x 48 in double), and each full panel
- * after a chunk's first is copied in by the kernel while it finishes the one
- * before.
+ * panels of 96, 96, 48 rows in float, 5 x 48 in double), each with the
+ * broadcast part (16 of the 20 columns) and the lane-wise part (4).
  * Singular values and left subspace against the planted ones; 1 vs 2
  * threads bit-identical. */
 static void check_many_columns(lr_dtype t)
