@@ -334,7 +334,7 @@ static lr_status gram_init(lr_ctx *ctx, gram_ws *g, lr_dtype t, int64_t m, int64
      * space, the deflated route's float panel, n x n floats and z. */
     g->conv = t == LR_F32 ? lr__malloc(ctx, (size_t)nth * gram_conv_bytes(g->rows, n), "rpca Gram panels")
                           : lr__malloc(ctx, 8, "rpca Gram panels");
-    g->lam = lr__malloc(ctx, (size_t)n * 8, "rpca eigenvalues");
+    g->lam = lr__malloc(ctx, (size_t)n * 3 * 8, "rpca eigenvalues"); /* + e, tau of dsytrd */
     g->u = lr__malloc(ctx, (size_t)n * 8, "rpca Gram deflation");
     g->cparts = lr__malloc(ctx, (size_t)g->ngroups * (size_t)(n + 2) * 8, "rpca Gram deflation");
     if (!g->G || !g->parts || !g->conv || !g->lam || !g->u || !g->cparts) return LR_ERR_NOMEM;
@@ -342,6 +342,50 @@ static lr_status gram_init(lr_ctx *ctx, gram_ws *g, lr_dtype t, int64_t m, int64
         (st = buf_alloc(ctx, t, n, n, "rpca Gram factor", &g->W)))
         return st;
     g->ready = 1;
+    return LR_OK;
+}
+
+/* Eigenpairs of the Gram matrix (upper triangle of g->G), eigenvalues
+ * ascending in g->lam, eigenvectors in *E (n x n, ld n: g->G itself or
+ * g->parts).  The steps of dsyevd -- dsytrd, dstedc, dormtr -- called one by
+ * one so that the back-transformation (dormtr, a third of the time at
+ * n = 795) runs on two fixed column halves, one per thread: each column's
+ * operations do not depend on the split, so the bits are the same for any
+ * thread count (n = 795: 103 ms -> ~87 ms serial + parallel).  Matrices
+ * whose entries sit outside dsyevd's safe scaling range keep dsyevd.  BLAS
+ * single-threaded throughout (OpenBLAS's threaded dsymv sums in another
+ * order, and its threads spin against ours). */
+static lr_status gram_eig(lr_ctx *ctx, gram_ws *g, int64_t n, int nth, const double **E)
+{
+    double amax = 0;
+    for (int64_t j = 0; j < n; j++)
+        for (int64_t i = 0; i <= j; i++) amax = fmax(amax, fabs(g->G[i + j * n]));
+    const int blas = rpca__blas_single();
+    int info = 0;
+    if (!(amax > 1e-140 && amax < 1e140) || n < 64) {
+        info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'U', (int)n, g->G, (int)n, g->lam);
+        *E = g->G;
+    } else {
+        double *e = g->lam + n, *tau = g->lam + 2 * n, *Z = g->parts; /* parts: free now */
+        info = LAPACKE_dsytrd(LAPACK_COL_MAJOR, 'U', (int)n, g->G, (int)n, g->lam, e, tau);
+        if (!info) info = LAPACKE_dstedc(LAPACK_COL_MAJOR, 'I', (int)n, g->lam, e, Z, (int)n);
+        if (!info) {
+            const int64_t half = n / 2;
+            int ib[2] = {0, 0};
+#pragma omp parallel for schedule(static, 1) num_threads(LR_MIN(nth, 2))
+            for (int b = 0; b < 2; b++) {
+                const int64_t j0 = b ? half : 0, nb = b ? n - half : half;
+                ib[b] = LAPACKE_dormtr(LAPACK_COL_MAJOR, 'L', 'U', 'N', (int)n, (int)nb, g->G,
+                                       (int)n, tau, Z + j0 * n, (int)n);
+            }
+            info = ib[0] ? ib[0] : ib[1];
+        }
+        *E = Z;
+    }
+    rpca__blas_restore(blas);
+    if (info)
+        return lr__err(ctx, LR_ERR_LAPACK, "rpca: the symmetric eigensolver failed (info %d) "
+                       "on the %lld x %lld Gram matrix", info, (long long)n, (long long)n);
     return LR_OK;
 }
 
@@ -379,16 +423,11 @@ static lr_status gram_step(lr_ctx *ctx, gram_ws *g, const lr_mat *T, double mu, 
         if (st) return st;
     }
     clock_tick(clk, tm, ST_GRAM);
-    /* Single-threaded: the same bits whatever the thread settings (threads
-     * barely help dsyevd at n ~ 800: 0.11 s either way). */
-    const int blas = rpca__blas_single();
-    int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'U', (int)n, g->G, (int)n, g->lam);
-    rpca__blas_restore(blas);
-    if (info)
-        return lr__err(ctx, LR_ERR_LAPACK, "rpca: the eigensolver dsyevd failed (info %d) "
-                       "on the %lld x %lld Gram matrix", info, (long long)n, (long long)n);
+    const double *E; /* the eigenvectors, ascending, n x n */
+    lr_status est = gram_eig(ctx, g, n, nth, &E);
+    if (est) return est;
     /* The next deflation direction: the top eigenvector. */
-    memcpy(g->u, g->G + (n - 1) * n, (size_t)n * 8);
+    memcpy(g->u, E + (n - 1) * n, (size_t)n * 8);
     g->have_u = 1;
     /* Ascending eigenpairs -> descending singular triplets. */
     int64_t svp = 0;
@@ -398,13 +437,13 @@ static lr_status gram_step(lr_ctx *ctx, gram_ws *g, const lr_mat *T, double mu, 
     }
     while (svp < cap && s[svp] > 1.0 / mu) svp++;
     for (int64_t j = 0; j < n; j++) { /* all n columns: the warm start may want them */
-        const double *src = g->G + (n - 1 - j) * n;
+        const double *src = E + (n - 1 - j) * n;
         for (int64_t i = 0; i < n; i++) lr_mat_set(&g->V, i, j, src[i]);
     }
     /* W = diag(1 - 1/(mu sigma_i)) V_s^T, svp x n (ld svp). */
     for (int64_t j = 0; j < n; j++)
         for (int64_t i = 0; i < svp; i++) {
-            double v = (1.0 - 1.0 / (mu * s[i])) * g->G[j + (n - 1 - i) * n];
+            double v = (1.0 - 1.0 / (mu * s[i])) * E[j + (n - 1 - i) * n];
             if (T->dtype == LR_F32) ((float *)g->W.data)[i + j * svp] = (float)v;
             else ((double *)g->W.data)[i + j * svp] = v;
         }
