@@ -70,7 +70,12 @@ void rpca__scan_f64(const void *M, int64_t m, int64_t n, int64_t ld, int nth,
  * panel p is added into parts[p % ngroups] (ngroups n x n doubles) in panel
  * order and the groups are summed in group order: the same bits for any
  * thread count.  conv: nth * tile_r * n doubles (f32 only: panels are
- * converted to double first).  M-sized T, ld = ldt. */
+ * converted to double first).  M-sized T, ld = ldt.
+ * Threads take whole groups one at a time (dynamic schedule): the groups
+ * hold different panel counts (76,800 rows = 38 panels of 2048 in 16
+ * groups: six of 3 panels, ten of 2), and a static split gave one of 2
+ * threads 22 panels and the other 16.  Which thread sums a group does not
+ * change its bits. */
 void rpca__gram_f32(const void *T, int64_t m, int64_t n, int64_t ldt, int64_t tile_r,
                     int ngroups, int nth, double *parts, double *conv, double *G);
 void rpca__gram_f64(const void *T, int64_t m, int64_t n, int64_t ldt, int64_t tile_r,

@@ -137,7 +137,8 @@ void FN(rpca__gram)(const void *T, int64_t m, int64_t n, int64_t ldt, int64_t ti
 {
     const int64_t np = (m + tile_r - 1) / tile_r;
     const int blas = rpca__blas_single();
-#pragma omp parallel for schedule(static) num_threads(nth)
+    /* Groups handed out one at a time (see rpca__gram in rpca_internal.h). */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nth)
     for (int g = 0; g < ngroups; g++) {
         int tid = 0;
 #ifdef _OPENMP
