@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -579,6 +580,56 @@ static void rpca_opts_from(const sep_opts *so, bool rank_given, uint64_t seed, l
     rpo->seed = seed;
 }
 
+static void *prefault_main(void *w)
+{
+    lr_rpca_work_prefault(w);
+    return NULL;
+}
+
+/* Decodes the video into *M (as lr_video_read).  For robust PCA on more
+ * than one thread, lr_rpca_compute's workspace (Y and T, twice the matrix)
+ * is made as soon as the reader knows the frame size and count, and its
+ * pages are mapped on a second thread while the decoder, which keeps about
+ * one core busy, fills M: on this VM the first touch of fresh memory costs
+ * 0.1-0.6 s per 244 MB (rpca.h, lr_rpca_work_create).  Only when the plan
+ * plus the workspace fits the memory limit (mapping it must not make the
+ * reader's own check fail); otherwise, or when the frame count came out
+ * different, robust PCA allocates its buffers itself as before.  The
+ * workspace goes to *work (NULL when none). */
+static lr_status decode(lr_ctx *ctx, const sep_opts *so, const lr_video_read_opts *ro,
+                        const lr_rpca_opts *rpo, double plan, lr_mat *M, lr_video_info *info,
+                        lr_rpca_work **work)
+{
+    *work = NULL;
+    memset(M, 0, sizeof *M);
+    lr_video_reader *vr;
+    lr_status s = lr_video_reader_open(ctx, so->video, ro, &vr, info);
+    if (s) return s;
+    pthread_t th;
+    int running = 0;
+    const int64_t m = (int64_t)info->width * info->height, n = info->frames;
+    if (!so->svd && !cli_mpi && lr_ctx_threads(ctx) > 1) {
+        const double in = (double)m * (double)n * (double)lr_dtype_size(ro->dtype);
+        if (lr_mem_check(ctx, (int64_t)MIN2((plan + 2) * in, 9e18), (int64_t)in,
+                         "the robust PCA workspace") != LR_OK ||
+            lr_rpca_work_create(ctx, ro->dtype, m, n, rpo, work) != LR_OK)
+            lr_ctx_clear_error(ctx); /* not made: lr_rpca_compute will say why, if it must */
+        else running = pthread_create(&th, NULL, prefault_main, *work) == 0;
+    }
+    s = lr_video_reader_read_all(ctx, vr, M);
+    if (running) {
+        lr_rpca_work_stop(*work);
+        pthread_join(th, NULL);
+    }
+    if (!s) *info = *lr_video_reader_info(vr);
+    lr_video_reader_close(ctx, vr);
+    if (*work && (s || M->cols > n)) {
+        lr_rpca_work_destroy(ctx, *work);
+        *work = NULL;
+    }
+    return s;
+}
+
 /* MPI ranks other than 0: receive a band of the video matrix, take part in
  * robust PCA, send the bands of L and S back.  Rank 0 does all the rest. */
 static int separate_band(cli_common *cc, const sep_opts *so, bool rank_given)
@@ -733,10 +784,13 @@ int cmd_separate(int argc, char **argv)
     lr_ctx *ctx = cli_ctx(&cc);
     /* --max-memory: the planned peak (README, "Memory"), refused from the
      * frame count and size before the matrix is allocated. */
-    cli_mem_plan(&cc, ctx, so.svd ? 2.6 : 4.0, 0, "--scale 0.5 or --frames");
+    const double plan = so.svd ? 2.6 : 4.0;
+    cli_mem_plan(&cc, ctx, plan, 0, "--scale 0.5 or --frames");
     double t_start = cli_now(), t0;
+    lr_rpca_opts rpo;
+    rpca_opts_from(&so, rank_given, cc.seed, &rpo);
 
-    /* 1. Decode. */
+    /* 1. Decode (robust PCA's workspace mapped meanwhile). */
     lr_video_read_opts ro;
     lr_video_read_opts_default(&ro);
     ro.dtype = so.dtype;
@@ -745,8 +799,9 @@ int cmd_separate(int argc, char **argv)
     ro.first = so.first, ro.end = so.end;
     lr_mat M;
     lr_video_info info;
+    lr_rpca_work *work = NULL;
     t0 = cli_now();
-    lr_status vs = lr_video_read(ctx, so.video, &ro, &M, &info);
+    lr_status vs = decode(ctx, &so, &ro, &rpo, plan, &M, &info, &work);
     if (vs == LR_ERR_IO) /* the input cannot be read: bad input, not a crash */
         cli_die(&cc, EXIT_USAGE, "%s", lr_ctx_errmsg(ctx));
     cli_check(&cc, ctx, vs);
@@ -788,8 +843,6 @@ int cmd_separate(int argc, char **argv)
     mo.clean = so.clean ? (LR_CLEAN_MEDIAN | LR_CLEAN_OPEN) : LR_CLEAN_NONE;
     const char *why = lr_mask_opts_check(&mo, m, n);
     if (why) cli_die(&cc, EXIT_USAGE, "mask options: %s", why);
-    lr_rpca_opts rpo;
-    rpca_opts_from(&so, rank_given, cc.seed, &rpo);
     if (!so.svd) {
         if ((why = lr_rpca_opts_check(&rpo, m, n))) cli_die(&cc, EXIT_USAGE, "%s", why);
     }
@@ -819,8 +872,9 @@ int cmd_separate(int argc, char **argv)
             }
             lr_mat_free(ctx, &band);
         } else {
-            s = lr_rpca_compute(ctx, &M, &rpo, &rp);
+            s = lr_rpca_compute_work(ctx, &M, &rpo, work, &rp);
         }
+        lr_rpca_work_destroy(ctx, work), work = NULL;
         if (s == LR_ERR_NOCONV)
             cli_info(&cc, "warning: robust PCA stopped after %d iterations at residual %.3g, "
                      "above the tolerance; the results are the last iterate (raise --max-iter "

@@ -108,6 +108,21 @@ typedef struct lr_rpca_opts lr_rpca_opts;
 lr_status rpca__compute(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts,
                         const lr_mat *U0, lr_rpca **out);
 
+/* The workspace made ahead (rpca.h, lr_rpca_work_*; work.c): Y and T, m x
+ * n each (ld m), uninitialized, taken over by lr_rpca_compute_work. */
+struct lr_rpca_work {
+    lr_dtype t;
+    int64_t m, n;
+    lr_mat Y, T;
+    _Atomic int stop;       /* set by lr_rpca_work_stop */
+};
+
+/* Bytes lr_rpca_compute plans to allocate on top of an m x n M (band of
+ * mg rows in all) with options o and nth threads: Y and T, the tiles, the
+ * Gram route's buffers, the first SVD steps (rpca.c). */
+double rpca__plan_extra(lr_ctx *ctx, const lr_rpca_opts *o, lr_dtype t, int64_t m, int64_t mg,
+                        int64_t n, int nth);
+
 /* mask[i + j*m] = |R_ij| > thr ? 255 : 0; returns the count. */
 int64_t rpca__threshold_f32(const lr_mat *R, double thr, uint8_t *mask, int nth);
 int64_t rpca__threshold_f64(const lr_mat *R, double thr, uint8_t *mask, int nth);
