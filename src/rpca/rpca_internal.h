@@ -123,7 +123,8 @@ struct lr_rpca_work {
 double rpca__plan_extra(lr_ctx *ctx, const lr_rpca_opts *o, lr_dtype t, int64_t m, int64_t mg,
                         int64_t n, int nth);
 
-/* mask[i + j*m] = |R_ij| > thr ? 255 : 0; returns the count. */
-int64_t rpca__threshold_f32(const lr_mat *R, double thr, uint8_t *mask, int nth);
-int64_t rpca__threshold_f64(const lr_mat *R, double thr, uint8_t *mask, int nth);
+/* mask[i + j*m] = |R_ij| > thr ? 255 : 0; returns the count; *bad = 1 when
+ * R holds NaN or Inf (the mask is then meaningless), else 0. */
+int64_t rpca__threshold_f32(const lr_mat *R, double thr, uint8_t *mask, int nth, int *bad);
+int64_t rpca__threshold_f64(const lr_mat *R, double thr, uint8_t *mask, int nth, int *bad);
 #endif
