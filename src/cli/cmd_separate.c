@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "cli.h"
 #include "fig_separate.h"
@@ -599,6 +601,11 @@ static void rpca_opts_from(const sep_opts *so, bool rank_given, uint64_t seed, l
 
 static void *prefault_main(void *w)
 {
+    /* Below the decoder when other jobs share the cores: it only has to
+     * use what the decoder leaves idle. */
+#ifdef SYS_gettid
+    (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10); /* Linux: per thread */
+#endif
     lr_rpca_work_prefault(w);
     return NULL;
 }
