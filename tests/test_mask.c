@@ -146,6 +146,15 @@ static void test_threshold_noise_clean(lr_ctx *ctx)
     lr_mask_opts_default(&mo);
     ((double *)R.data)[1234] = NAN;
     CHECK(lr_mask_compute(ctx, &R, &mo, mk, &info) == LR_ERR_DATA, "NaN refused");
+    CHECK(strstr(lr_ctx_errmsg(ctx), "NaN at row 234, column 1"), "NaN position: %s",
+          lr_ctx_errmsg(ctx));
+    /* With a threshold given there is no sample: the threshold pass finds it. */
+    ((double *)R.data)[1234] = 0;
+    ((double *)R.data)[299 * 1000 + 999] = -INFINITY;
+    mo.threshold = 0.5;
+    CHECK(lr_mask_compute(ctx, &R, &mo, mk, &info) == LR_ERR_DATA &&
+              strstr(lr_ctx_errmsg(ctx), "Inf at row 999, column 299"),
+          "Inf in the last entry, explicit threshold: %s", lr_ctx_errmsg(ctx));
     free(mk);
     lr_mat_free(ctx, &R);
 

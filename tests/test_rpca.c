@@ -8,6 +8,7 @@
  * residual history. */
 #include <lapacke.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -290,6 +291,98 @@ static void test_deflated_gram(lr_ctx *ctx)
     free(L0), free(S0), free(b), free(x), free(y);
 }
 
+static void *prefault_thread(void *w)
+{
+    int64_t *got = malloc(sizeof *got);
+    *got = lr_rpca_work_prefault(w);
+    return got;
+}
+
+/* The workspace made ahead (lr_rpca_work_*): mapped on another thread, or
+ * stopped before it starts, or made for more columns than M has, it gives
+ * the same bits as lr_rpca_compute and recovers the planted L0; misuse is
+ * refused with LR_ERR_ARG. */
+static void test_workspace(lr_ctx *ctx, lr_dtype t)
+{
+    const int64_t m = 400, n = 120;
+    planted p = make_planted(m, n, 6, 0.05, 21);
+    lr_mat M = to_mat(ctx, t, &p);
+    const size_t es = lr_dtype_size(t), bytes = (size_t)(m * n) * es;
+    lr_rpca_opts o;
+    lr_rpca_opts_default(&o);
+    o.svt = LR_RPCA_SVT_GRAM; /* the route vtest takes; the default switches to it too */
+    lr_rpca *ref = NULL;
+    CHECK_OK(ctx, lr_rpca_compute(ctx, &M, &o, &ref));
+    for (int mode = 0; mode < 3 && ref; mode++) {
+        /* 0: prefault on a thread; 1: stopped before it runs; 2: 7 columns
+         * more than M (an estimated frame count that came out smaller) */
+        const int64_t wn = mode == 2 ? n + 7 : n;
+        lr_rpca_work *w = NULL;
+        CHECK_OK(ctx, lr_rpca_work_create(ctx, t, m, wn, &o, &w));
+        if (!w) continue;
+        if (mode == 1) {
+            lr_rpca_work_stop(w);
+            CHECK(lr_rpca_work_prefault(w) == 0, "a stopped prefault maps nothing");
+        } else {
+            pthread_t th;
+            void *got = NULL;
+            CHECK(pthread_create(&th, NULL, prefault_thread, w) == 0, "thread");
+            pthread_join(th, &got);
+            CHECK(got && *(int64_t *)got == (int64_t)(2 * (size_t)wn * (size_t)m * es),
+                  "prefault mapped %lld bytes, expected %lld", got ? (long long)*(int64_t *)got : -1LL,
+                  (long long)(2 * (size_t)wn * (size_t)m * es));
+            free(got);
+        }
+        lr_rpca *r = NULL;
+        CHECK_OK(ctx, lr_rpca_compute_work(ctx, &M, &o, w, &r));
+        if (r) {
+            lr_mat L = lr_rpca_l(r), S = lr_rpca_s(r), Lr = lr_rpca_l(ref), Sr = lr_rpca_s(ref);
+            CHECK(L.rows == m && L.cols == n && L.ld == m && S.cols == n, "shape of L and S");
+            CHECK(lr_rpca_iterations(r) == lr_rpca_iterations(ref) &&
+                      lr_rpca_residual(r) == lr_rpca_residual(ref) &&
+                      !memcmp(L.data, Lr.data, bytes) && !memcmp(S.data, Sr.data, bytes),
+                  "%s workspace (mode %d): not the bits of lr_rpca_compute", lr_dtype_name(t),
+                  mode);
+            double eL = rel_err(&L, p.L0);
+            CHECK(eL < (t == LR_F32 ? 1e-3 : 1e-5), "recovery with a workspace: %.2e", eL);
+        }
+        /* taken over: a second use is refused, destroying the empty shell is fine */
+        lr_rpca *r2 = NULL;
+        CHECK(lr_rpca_compute_work(ctx, &M, &o, w, &r2) == LR_ERR_ARG && !r2 &&
+                  strstr(lr_ctx_errmsg(ctx), "already used"),
+              "reused workspace: %s", lr_ctx_errmsg(ctx));
+        lr_rpca_work_destroy(ctx, w);
+        lr_rpca_destroy(r);
+    }
+    printf("  %s %lldx%lld: prefaulted on a thread, stopped before it ran, and %lld columns "
+           "wider than M: the bits of lr_rpca_compute\n", lr_dtype_name(t), (long long)m,
+           (long long)n, 7LL);
+    /* a workspace of the wrong shape or type is refused, and stays the caller's */
+    lr_rpca_work *w = NULL;
+    CHECK_OK(ctx, lr_rpca_work_create(ctx, t, m - 1, n, &o, &w));
+    lr_rpca *r = NULL;
+    CHECK(lr_rpca_compute_work(ctx, &M, &o, w, &r) == LR_ERR_ARG && !r &&
+              strstr(lr_ctx_errmsg(ctx), "does not fit"),
+          "wrong rows: %s", lr_ctx_errmsg(ctx));
+    lr_rpca_work_destroy(ctx, w), w = NULL;
+    CHECK_OK(ctx, lr_rpca_work_create(ctx, t == LR_F32 ? LR_F64 : LR_F32, m, n, &o, &w));
+    CHECK(lr_rpca_compute_work(ctx, &M, &o, w, &r) == LR_ERR_ARG, "wrong type accepted");
+    lr_rpca_work_destroy(ctx, w), w = NULL;
+    CHECK(lr_rpca_work_create(ctx, t, 0, n, &o, &w) == LR_ERR_ARG && !w, "empty shape");
+    /* the memory check comes before any allocation */
+    lr_ctx_set_mem_limit(ctx, (int64_t)bytes);
+    CHECK(lr_rpca_work_create(ctx, t, m, n, &o, &w) == LR_ERR_NOMEM && !w &&
+              lr_ctx_mem_refused(ctx) && strstr(lr_ctx_errmsg(ctx), "robust PCA"),
+          "workspace over the memory limit: %s", lr_ctx_errmsg(ctx));
+    lr_ctx_set_mem_limit(ctx, LR_MEM_UNLIMITED);
+    lr_rpca_work_destroy(ctx, NULL);
+    lr_rpca_work_stop(NULL);
+    CHECK(lr_rpca_work_prefault(NULL) == 0, "NULL workspace");
+    lr_rpca_destroy(ref);
+    lr_mat_free(ctx, &M);
+    free_planted(&p);
+}
+
 int main(void)
 {
     lr_ctx *ctx = lr_ctx_create();
@@ -297,6 +390,9 @@ int main(void)
 
     printf("float32 Gram through a deflation:\n");
     test_deflated_gram(ctx);
+    printf("workspace made ahead:\n");
+    test_workspace(ctx, LR_F32);
+    test_workspace(ctx, LR_F64);
     printf("planted recovery:\n");
     test_planted(ctx, LR_F64, 300, 300, 15, 0.05, 11, 1e-5);
     test_planted(ctx, LR_F64, 400, 200, 10, 0.10, 12, 1e-5);

@@ -264,6 +264,71 @@ static void test_ranges_and_sizes(lr_ctx *ctx)
     CHECK(D.data == NULL, "no output");
 }
 
+/* lr_video_reader_read_all: the whole range into one matrix, the same
+ * bits and info as lr_video_read, the frames where the reference puts them;
+ * only on a fresh reader; the byte limit is checked as lr_video_read does. */
+static void test_reader_read_all(lr_ctx *ctx)
+{
+    const char *mp4 = path_in("clip.mp4");
+    lr_video_read_opts ro;
+    lr_video_read_opts_default(&ro);
+    for (int k = 0; k < 2; k++) {
+        ro.first = k ? 5 : 0, ro.end = k ? 15 : -1;
+        const int64_t want = k ? 10 : NF;
+        lr_mat A = {0}, B = {0};
+        lr_video_info ia, ib, io;
+        CHECK_OK(ctx, lr_video_read(ctx, mp4, &ro, &A, &ia));
+        lr_video_reader *r = NULL;
+        CHECK_OK(ctx, lr_video_reader_open(ctx, mp4, &ro, &r, &io));
+        if (!r) continue;
+        CHECK(io.frames == want && io.width == W && io.height == H,
+              "open: %lld frames of %dx%d expected", (long long)io.frames, io.width, io.height);
+        CHECK_OK(ctx, lr_video_reader_read_all(ctx, r, &B));
+        ib = *lr_video_reader_info(r);
+        CHECK(B.rows == A.rows && B.cols == want && A.cols == want && B.ld == B.rows &&
+                  !memcmp(A.data, B.data, (size_t)(A.rows * A.cols) * 4),
+              "read_all (range %d): %lld frames, not the bits of lr_video_read", k,
+              (long long)B.cols);
+        CHECK(ib.frames == ia.frames && ib.first == ia.first && ib.clip_frames == ia.clip_frames,
+              "info: %lld/%lld frames, clip %lld/%lld", (long long)ib.frames,
+              (long long)ia.frames, (long long)ib.clip_frames, (long long)ia.clip_frames);
+        if (B.cols == want)
+            CHECK(col_err(&B, 0, ro.first) < 0.03 && col_err(&B, want - 1, ro.first + want - 1) < 0.03,
+                  "read_all content");
+        lr_mat C = {0};
+        CHECK(lr_video_reader_read_all(ctx, r, &C) == LR_ERR_ARG && !C.data,
+              "a second read_all is refused: %s", lr_ctx_errmsg(ctx));
+        lr_video_reader_close(ctx, r);
+        lr_mat_free(ctx, &A), lr_mat_free(ctx, &B);
+    }
+    /* after an incremental read: refused */
+    lr_video_read_opts_default(&ro);
+    lr_video_reader *r = NULL;
+    CHECK_OK(ctx, lr_video_reader_open(ctx, mp4, &ro, &r, NULL));
+    if (r) {
+        lr_mat blk = {0}, D = {0};
+        int64_t got = 0;
+        CHECK_OK(ctx, lr_mat_alloc(ctx, LR_F32, (int64_t)W * H, 3, &blk));
+        CHECK_OK(ctx, lr_video_reader_read(ctx, r, &blk, &got));
+        CHECK(got == 3, "3 frames read (%lld)", (long long)got);
+        CHECK(lr_video_reader_read_all(ctx, r, &D) == LR_ERR_ARG && !D.data &&
+                  strstr(lr_ctx_errmsg(ctx), "already read"),
+              "read_all after read: %s", lr_ctx_errmsg(ctx));
+        lr_mat_free(ctx, &blk);
+        lr_video_reader_close(ctx, r), r = NULL;
+    }
+    /* the byte limit, as lr_video_read */
+    ro.max_bytes = 1000;
+    CHECK_OK(ctx, lr_video_reader_open(ctx, mp4, &ro, &r, NULL));
+    if (r) {
+        lr_mat D = {0};
+        CHECK(lr_video_reader_read_all(ctx, r, &D) == LR_ERR_ARG &&
+                  strstr(lr_ctx_errmsg(ctx), "--scale") && !D.data,
+              "byte limit through read_all: %s", lr_ctx_errmsg(ctx));
+        lr_video_reader_close(ctx, r);
+    }
+}
+
 /* An MP4 with a video stream and no frames, made with libavformat. */
 static void write_empty_mp4(const char *path)
 {
@@ -526,6 +591,7 @@ int main(void)
     lr_ctx_set_threads(ctx, 2);
     test_round_trip(ctx);
     test_ranges_and_sizes(ctx);
+    test_reader_read_all(ctx);
     test_bad_input(ctx);
     test_png_frames_and_odd_sizes(ctx);
     test_truth(ctx);

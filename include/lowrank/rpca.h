@@ -151,6 +151,55 @@ LR_API lr_status lr_rpca_compute_rows(lr_ctx *ctx, const lr_mat *M,
 /* Frees the handle and everything it still owns; NULL is a no-op. */
 LR_API void lr_rpca_destroy(lr_rpca *r);
 
+/* ---- The workspace, made ahead of time (optional) ----------------------
+ * lr_rpca_compute's two m x n buffers (Y and T, 2|M|, which become S and
+ * the dense L) get their memory pages from the operating system at their
+ * first write, inside the call.  Where fresh memory is slow to map (a
+ * virtual machine whose host backs it lazily: up to ~2.5 ms per MB was seen,
+ * over a second for the 490 MB of a 76,800 x 795 float32 problem), a caller
+ * with an idle core while it prepares M -- decoding the video -- can have
+ * that done ahead, on a thread of its own:
+ *
+ *   lr_rpca_work *w;
+ *   lr_rpca_work_create(ctx, LR_F32, m, n, &opts, &w);
+ *   other thread:  lr_rpca_work_prefault(w);
+ *   this thread:   fill M; lr_rpca_work_stop(w); join the other thread;
+ *   lr_rpca_compute_work(ctx, &M, &opts, w, &r);
+ *   lr_rpca_work_destroy(ctx, w);
+ *
+ * The results are the same bits as lr_rpca_compute's; the peak memory is
+ * the same (the buffers are only allocated earlier).  lowrank separate does
+ * this while it decodes (README, "Memory").
+ *
+ * lr_rpca_work_create allocates the two buffers, m x n elements of t each,
+ * without touching them, after the memory check lr_rpca_compute makes for
+ * an m x n problem with options o (NULL = defaults), M not yet allocated
+ * counted in, so that a refused problem allocates nothing.  Errors:
+ * LR_ERR_ARG (shape, type, options), LR_ERR_NOMEM (refused or failed). */
+typedef struct lr_rpca_work lr_rpca_work;
+LR_API lr_status lr_rpca_work_create(lr_ctx *ctx, lr_dtype t, int64_t m, int64_t n,
+                                     const lr_rpca_opts *o, lr_rpca_work **out);
+/* Maps every page of the workspace's buffers (Linux: madvise
+ * MADV_POPULATE_WRITE; where that is refused, one write per page), 4 MiB
+ * at a time, until all are mapped or lr_rpca_work_stop is called.  Uses no
+ * context: meant to run on a thread of its own.  Returns the bytes mapped. */
+LR_API int64_t lr_rpca_work_prefault(lr_rpca_work *w);
+/* Makes a running (or later) lr_rpca_work_prefault on w return after its
+ * current 4 MiB step; any thread may call it. */
+LR_API void lr_rpca_work_stop(lr_rpca_work *w);
+/* lr_rpca_compute with w's buffers as Y and T: they are taken over (they
+ * become S and the dense L), whatever the outcome, and w is left empty.  w
+ * must be of M's type and row count with at least M's columns (made for an
+ * estimated frame count that came out larger is fine: the buffers keep
+ * the unused tail), unused, and no lr_rpca_work_prefault may be running on
+ * it.  w NULL = lr_rpca_compute.  Errors as lr_rpca_compute, and LR_ERR_ARG
+ * when w does not fit. */
+LR_API lr_status lr_rpca_compute_work(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *o,
+                                      lr_rpca_work *w, lr_rpca **out);
+/* Frees w and whatever buffers it still holds, on the context it was made
+ * with (or one with the same allocator); NULL is a no-op. */
+LR_API void lr_rpca_work_destroy(lr_ctx *ctx, lr_rpca_work *w);
+
 /* LR_OK (converged) or LR_ERR_NOCONV. */
 LR_API lr_status lr_rpca_status(const lr_rpca *r);
 LR_API int lr_rpca_iterations(const lr_rpca *r);

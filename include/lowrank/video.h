@@ -163,8 +163,19 @@ LR_API lr_status lr_video_reader_open(lr_ctx *ctx, const char *path,
  * "decode"). */
 LR_API lr_status lr_video_reader_read(lr_ctx *ctx, lr_video_reader *r,
                                       lr_mat *block, int64_t *got);
+/* Instead of lr_video_reader_read, on a reader nothing was read from yet:
+ * decodes every frame of the range into a new matrix *out, exactly as
+ * lr_video_read does (allocated at the counted size when the first frame
+ * is stored, with its memory checks; grown if more frames come) and makes
+ * the end-of-clip checks.  With lr_video_reader_open first, the caller
+ * learns the frame size and the expected count (info) before decoding
+ * starts: lowrank separate prepares the robust PCA workspace meanwhile
+ * (rpca.h, lr_rpca_work_create).  *out is the caller's (lr_mat_free).
+ * Errors: LR_ERR_ARG (frames already read), as lr_video_read otherwise. */
+LR_API lr_status lr_video_reader_read_all(lr_ctx *ctx, lr_video_reader *r,
+                                          lr_mat *out);
 /* The stream's information; frames and clip_frames are final once a read
- * has returned fewer frames than asked. */
+ * has returned fewer frames than asked (or lr_video_reader_read_all). */
 LR_API const lr_video_info *lr_video_reader_info(const lr_video_reader *r);
 /* Frees the reader; NULL is a no-op. */
 LR_API void lr_video_reader_close(lr_ctx *ctx, lr_video_reader *r);

@@ -11,10 +11,13 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "cli.h"
 #include "fig_separate.h"
@@ -260,50 +263,6 @@ static lr_status write_video(lr_ctx *ctx, const sep_opts *so, const lr_video_wri
     return s;
 }
 
-/* The three videos, encoded side by side when there are threads for it:
- * each encoder is mostly serial at these frame sizes, so three at once
- * keep the cores busy (vtest 320x240 x 795, 2 threads: encode 1.62-1.67 s
- * -> 1.33-1.41 s in `separate`).  Videos 1 and 2 use
- * contexts of their own (a context serves one thread); only video 0, on
- * the calling thread, reports progress.  On failure msg says why. */
-static lr_status write_videos(lr_ctx *ctx, const sep_opts *so, const lr_video_info *info,
-                              result *r, char *msg, size_t ml)
-{
-    lr_video_write_opts wo;
-    lr_video_write_opts_default(&wo);
-    wo.format = so->png_frames ? LR_VIDEO_PNG_FRAMES : LR_VIDEO_MP4;
-    wo.fps = info->fps;
-    wo.expected_frames = r->R.cols;
-    wo.first_number = info->first + 1;
-    int nt = lr_ctx_threads(ctx);
-    lr_ctx *own[3] = {ctx, NULL, NULL};
-    lr_status st[3] = {LR_OK, LR_OK, LR_OK};
-    int par = nt > 1;
-    for (int v = 1; v < 3 && par; v++) {
-        if (!(own[v] = lr_ctx_create())) {
-            par = 0;
-            break;
-        }
-        lr_ctx_set_threads(own[v], nt);
-        lr_ctx_set_mem_limit(own[v], lr_ctx_mem_limit(ctx));
-    }
-    if (par) {
-#pragma omp parallel for num_threads(3) schedule(static, 1)
-        for (int v = 0; v < 3; v++) st[v] = write_video(own[v], so, &wo, info, r, v);
-    } else {
-        for (int v = 0; v < 3 && !st[0]; v++) st[0] = write_video(ctx, so, &wo, info, r, v);
-    }
-    lr_status s = LR_OK;
-    for (int v = 0; v < 3 && !s; v++)
-        if (st[v]) {
-            s = st[v];
-            snprintf(msg, ml, "%s", lr_ctx_errmsg(par ? own[v] : ctx));
-        }
-    for (int v = 1; v < 3; v++)
-        if (own[v]) lr_ctx_destroy(own[v]);
-    return s;
-}
-
 lr_status sep_draw_panel(lr_ctx *ctx, const sep_opts *so, const lr_video_info *info,
                          const char *dir, int64_t frame, int64_t rank, const lr_mat *mcol,
                          const lr_mat *bgcol, const float *fgcol, double vis, double mask_frac,
@@ -421,6 +380,75 @@ static lr_status write_matrix(lr_ctx *ctx, const sep_opts *so, const lr_mat *M, 
     return s;
 }
 
+/* panel-NNNN.png and matrix.png. */
+static lr_status write_figures(lr_ctx *ctx, const sep_opts *so, const lr_video_info *info,
+                               const lr_mat *M, result *r, int64_t panel, char *msg, size_t ml)
+{
+    lr_status s = write_panel(ctx, so, info, M, r, panel, msg, ml);
+    return s ? s : write_matrix(ctx, so, M, r, msg, ml);
+}
+
+/* The three videos and the two pictures.  With threads, side by side: each
+ * video encoder is mostly serial at these frame sizes, so three at once
+ * keep the cores busy (vtest 320x240 x 795, 2 threads: encode 1.62-1.67 s
+ * -> 1.33-1.41 s), and the pictures (0.36 s on one thread) are drawn as a
+ * fourth task in the time the encoders leave idle.  Tasks 1-3 use contexts
+ * of their own (a context serves one thread); only video 0, on the calling
+ * thread, reports progress.  r->t_encode: until the last video is done;
+ * r->t_figures: the pictures' own time (inside t_encode when side by
+ * side).  On failure msg says why (the first failed task: videos 0-2, then
+ * the pictures). */
+static lr_status write_outputs(lr_ctx *ctx, const sep_opts *so, const lr_video_info *info,
+                               const lr_mat *M, result *r, int64_t panel, char *msg, size_t ml)
+{
+    lr_video_write_opts wo;
+    lr_video_write_opts_default(&wo);
+    wo.format = so->png_frames ? LR_VIDEO_PNG_FRAMES : LR_VIDEO_MP4;
+    wo.fps = info->fps;
+    wo.expected_frames = r->R.cols;
+    wo.first_number = info->first + 1;
+    int nt = lr_ctx_threads(ctx);
+    lr_ctx *own[4] = {ctx, NULL, NULL, NULL};
+    lr_status st[4] = {LR_OK, LR_OK, LR_OK, LR_OK};
+    double t_end[4] = {0, 0, 0, 0}, t_fig0 = 0;
+    char fmsg[1024] = "";
+    int par = nt > 1;
+    for (int v = 1; v < 4 && par; v++) {
+        if (!(own[v] = lr_ctx_create())) {
+            par = 0;
+            break;
+        }
+        lr_ctx_set_threads(own[v], nt);
+        lr_ctx_set_mem_limit(own[v], lr_ctx_mem_limit(ctx));
+    }
+    const double t0 = cli_now();
+    if (par) {
+#pragma omp parallel for num_threads(4) schedule(static, 1)
+        for (int v = 0; v < 4; v++) {
+            if (v == 3) t_fig0 = cli_now();
+            st[v] = v < 3 ? write_video(own[v], so, &wo, info, r, v)
+                          : write_figures(own[v], so, info, M, r, panel, fmsg, sizeof fmsg);
+            t_end[v] = cli_now();
+        }
+    } else {
+        for (int v = 0; v < 3 && !st[0]; v++) st[0] = write_video(ctx, so, &wo, info, r, v);
+        t_end[0] = t_fig0 = cli_now();
+        if (!st[0]) st[3] = write_figures(ctx, so, info, M, r, panel, fmsg, sizeof fmsg);
+        t_end[3] = cli_now();
+    }
+    r->t_encode = MAX2(MAX2(t_end[0], t_end[1]), t_end[2]) - t0;
+    r->t_figures = t_end[3] - t_fig0;
+    lr_status s = LR_OK;
+    for (int v = 0; v < 4 && !s; v++)
+        if (st[v]) {
+            s = st[v];
+            snprintf(msg, ml, "%s", v == 3 ? fmsg : lr_ctx_errmsg(par ? own[v] : ctx));
+        }
+    for (int v = 1; v < 4; v++)
+        if (own[v]) lr_ctx_destroy(own[v]);
+    return s;
+}
+
 static void emit_set(const cli_common *cc, lr_ctx *ctx, const sep_opts *so,
                      const lr_video_info *info, const lr_mat *M, const lr_truth *truth,
                      const lr_mask_opts *mo, int64_t panel, result *r)
@@ -437,17 +465,9 @@ static void emit_set(const cli_common *cc, lr_ctx *ctx, const sep_opts *so,
                                          r->per_frame));
     }
     r->t_mask = cli_now() - t0;
-    t0 = cli_now();
-    char vmsg[1024];
-    s = write_videos(ctx, so, info, r, vmsg, sizeof vmsg);
-    if (s) cli_die(cc, cli_exit_code(s), "%s", vmsg);
-    r->t_encode = cli_now() - t0;
-    t0 = cli_now();
     char msg[1024];
-    if ((s = write_panel(ctx, so, info, M, r, panel, msg, sizeof msg)) ||
-        (s = write_matrix(ctx, so, M, r, msg, sizeof msg)))
+    if ((s = write_outputs(ctx, so, info, M, r, panel, msg, sizeof msg)))
         cli_die(cc, cli_exit_code(s), "%s", msg);
-    r->t_figures = cli_now() - t0;
 }
 
 /* ---- report -------------------------------------------------------------- */
@@ -577,6 +597,61 @@ static void rpca_opts_from(const sep_opts *so, bool rank_given, uint64_t seed, l
     if (so->max_iter > 0) rpo->max_iter = so->max_iter;
     if (rank_given) rpo->rank_max = so->ranks[0];
     rpo->seed = seed;
+}
+
+static void *prefault_main(void *w)
+{
+    /* Below the decoder when other jobs share the cores: it only has to
+     * use what the decoder leaves idle. */
+#ifdef SYS_gettid
+    (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10); /* Linux: per thread */
+#endif
+    lr_rpca_work_prefault(w);
+    return NULL;
+}
+
+/* Decodes the video into *M (as lr_video_read).  For robust PCA on more
+ * than one thread, lr_rpca_compute's workspace (Y and T, twice the matrix)
+ * is made as soon as the reader knows the frame size and count, and its
+ * pages are mapped on a second thread while the decoder, which keeps about
+ * one core busy, fills M: on this VM the first touch of fresh memory costs
+ * 0.1-0.6 s per 244 MB (rpca.h, lr_rpca_work_create).  Only when the plan
+ * plus the workspace fits the memory limit (mapping it must not make the
+ * reader's own check fail); otherwise, or when the frame count came out
+ * different, robust PCA allocates its buffers itself as before.  The
+ * workspace goes to *work (NULL when none). */
+static lr_status decode(lr_ctx *ctx, const sep_opts *so, const lr_video_read_opts *ro,
+                        const lr_rpca_opts *rpo, double plan, lr_mat *M, lr_video_info *info,
+                        lr_rpca_work **work)
+{
+    *work = NULL;
+    memset(M, 0, sizeof *M);
+    lr_video_reader *vr;
+    lr_status s = lr_video_reader_open(ctx, so->video, ro, &vr, info);
+    if (s) return s;
+    pthread_t th;
+    int running = 0;
+    const int64_t m = (int64_t)info->width * info->height, n = info->frames;
+    if (!so->svd && !cli_mpi && lr_ctx_threads(ctx) > 1) {
+        const double in = (double)m * (double)n * (double)lr_dtype_size(ro->dtype);
+        if (lr_mem_check(ctx, (int64_t)MIN2((plan + 2) * in, 9e18), (int64_t)in,
+                         "the robust PCA workspace") != LR_OK ||
+            lr_rpca_work_create(ctx, ro->dtype, m, n, rpo, work) != LR_OK)
+            lr_ctx_clear_error(ctx); /* not made: lr_rpca_compute will say why, if it must */
+        else running = pthread_create(&th, NULL, prefault_main, *work) == 0;
+    }
+    s = lr_video_reader_read_all(ctx, vr, M);
+    if (running) {
+        lr_rpca_work_stop(*work);
+        pthread_join(th, NULL);
+    }
+    if (!s) *info = *lr_video_reader_info(vr);
+    lr_video_reader_close(ctx, vr);
+    if (*work && (s || M->cols > n)) {
+        lr_rpca_work_destroy(ctx, *work);
+        *work = NULL;
+    }
+    return s;
 }
 
 /* MPI ranks other than 0: receive a band of the video matrix, take part in
@@ -733,10 +808,13 @@ int cmd_separate(int argc, char **argv)
     lr_ctx *ctx = cli_ctx(&cc);
     /* --max-memory: the planned peak (README, "Memory"), refused from the
      * frame count and size before the matrix is allocated. */
-    cli_mem_plan(&cc, ctx, so.svd ? 2.6 : 4.0, 0, "--scale 0.5 or --frames");
+    const double plan = so.svd ? 2.6 : 4.0;
+    cli_mem_plan(&cc, ctx, plan, 0, "--scale 0.5 or --frames");
     double t_start = cli_now(), t0;
+    lr_rpca_opts rpo;
+    rpca_opts_from(&so, rank_given, cc.seed, &rpo);
 
-    /* 1. Decode. */
+    /* 1. Decode (robust PCA's workspace mapped meanwhile). */
     lr_video_read_opts ro;
     lr_video_read_opts_default(&ro);
     ro.dtype = so.dtype;
@@ -745,8 +823,9 @@ int cmd_separate(int argc, char **argv)
     ro.first = so.first, ro.end = so.end;
     lr_mat M;
     lr_video_info info;
+    lr_rpca_work *work = NULL;
     t0 = cli_now();
-    lr_status vs = lr_video_read(ctx, so.video, &ro, &M, &info);
+    lr_status vs = decode(ctx, &so, &ro, &rpo, plan, &M, &info, &work);
     if (vs == LR_ERR_IO) /* the input cannot be read: bad input, not a crash */
         cli_die(&cc, EXIT_USAGE, "%s", lr_ctx_errmsg(ctx));
     cli_check(&cc, ctx, vs);
@@ -788,8 +867,6 @@ int cmd_separate(int argc, char **argv)
     mo.clean = so.clean ? (LR_CLEAN_MEDIAN | LR_CLEAN_OPEN) : LR_CLEAN_NONE;
     const char *why = lr_mask_opts_check(&mo, m, n);
     if (why) cli_die(&cc, EXIT_USAGE, "mask options: %s", why);
-    lr_rpca_opts rpo;
-    rpca_opts_from(&so, rank_given, cc.seed, &rpo);
     if (!so.svd) {
         if ((why = lr_rpca_opts_check(&rpo, m, n))) cli_die(&cc, EXIT_USAGE, "%s", why);
     }
@@ -819,8 +896,9 @@ int cmd_separate(int argc, char **argv)
             }
             lr_mat_free(ctx, &band);
         } else {
-            s = lr_rpca_compute(ctx, &M, &rpo, &rp);
+            s = lr_rpca_compute_work(ctx, &M, &rpo, work, &rp);
         }
+        lr_rpca_work_destroy(ctx, work), work = NULL;
         if (s == LR_ERR_NOCONV)
             cli_info(&cc, "warning: robust PCA stopped after %d iterations at residual %.3g, "
                      "above the tolerance; the results are the last iterate (raise --max-iter "

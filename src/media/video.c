@@ -739,6 +739,31 @@ lr_status lr_video_reader_read(lr_ctx *ctx, lr_video_reader *r, lr_mat *block, i
     return LR_OK;
 }
 
+lr_status lr_video_reader_read_all(lr_ctx *ctx, lr_video_reader *r, lr_mat *out)
+{
+    if (out) memset(out, 0, sizeof *out);
+    if (!r || !out)
+        return lr__err(ctx, LR_ERR_ARG, "lr_video_reader_read_all: reader and out are required");
+    if (r->ended || r->d.n > 0)
+        return lr__err(ctx, LR_ERR_ARG, "video '%s': lr_video_reader_read_all reads the whole "
+                       "range, but frames were already read from this reader", r->in.name);
+    /* As lr_video_read: the matrix is allocated (and checked against the
+     * memory limits) at the counted size when the first frame is taken. */
+    r->d.ctx = ctx;
+    lr_status s = reader_pump(r, 0);
+    r->ended = 1;
+    if (!s) s = reader_finish(ctx, r);
+    if (s) {
+        lr_mat_free(ctx, &r->d.M);
+        return s;
+    }
+    r->d.M.cols = r->d.n;
+    *out = r->d.M;
+    memset(&r->d.M, 0, sizeof r->d.M);
+    lr__progress(ctx, "decode", 1.0, "%lld frames", (long long)r->d.n);
+    return LR_OK;
+}
+
 const lr_video_info *lr_video_reader_info(const lr_video_reader *r) { return &r->info; }
 
 void lr_video_reader_close(lr_ctx *ctx, lr_video_reader *r)

@@ -460,10 +460,50 @@ static lr_status gram_step(lr_ctx *ctx, gram_ws *g, const lr_mat *T, double mu, 
     return LR_OK;
 }
 
+/* GRAM tiles span whole rows of T.  Each tile's GEMMs repack V_s and W
+ * (n x rank), so tiles must be tall enough to amortize that: ~4 MiB of
+ * L per tile, at most 1024 and at least panel_rows rows (measured on
+ * 76,800 x 795 f32, rank 396: 80-row tiles cost 3.6 s of CPU per pass,
+ * 320-row 1.0 s; over the 13 GRAM iterations of vtest at 320x240,
+ * 1024-row tiles took 6% less CPU than 320-row ones). */
+static int64_t gram_tile_rows(int64_t tile_r, size_t es, int64_t n)
+{
+    return LR_MAX(tile_r, LR_MIN(1024, (((int64_t)1 << 22) / (int64_t)es / n) & ~(int64_t)15));
+}
+
+double rpca__plan_extra(lr_ctx *ctx, const lr_rpca_opts *o, lr_dtype t, int64_t m, int64_t mg,
+                        int64_t n, int nth)
+{
+    const size_t es = lr_dtype_size(t);
+    const int f32 = t == LR_F32;
+    const int64_t mn = LR_MIN(mg, n);
+    const int64_t cap = o->rank_max > 0 ? LR_MIN(o->rank_max, mn) : mn;
+    const int64_t tile_r = o->panel_rows, tile_rg = gram_tile_rows(tile_r, es, n);
+    double Mb = (double)m * (double)n * (double)es, nn = (double)n * (double)n;
+    double spt0 = (double)LR_MAX(tile_r * RPCA_TILE_C, tile_rg * n);
+    double gram = nn * (8 + 2 * (double)es) + LR_MIN(Mb / 2, 16 * 8 * nn) +
+                  (f32 ? (double)nth * (double)gram_conv_bytes(GRAM_ROWS, n) : 0) +
+                  (double)(16 * (n + 2) + n) * 8;
+    /* the first SVD steps (randomized, at the initial rank) and the
+     * factors of L kept between them */
+    lr_svd_opts so;
+    lr_svd_opts_default(&so);
+    so.k = LR_MIN(o->rank_init, cap), so.oversample = o->oversample;
+    so.power_iters = LR_MAX(o->power_iters, 4);
+    if (o->svt == LR_RPCA_SVT_EXACT || 2 * (so.k + o->oversample) > mn)
+        so.method = LR_SVD_EXACT, so.k = mn;
+    double fac = lr__svd_work_bytes(ctx, m, n, t, &so, 0, NULL) +
+                 (double)(m + n) * (double)(so.k + o->oversample) * (double)es * 2;
+    return 2 * Mb + (double)nth * spt0 * (double)es + gram + fac;
+}
+
 /* The whole algorithm; d == NULL: one process holds all of M, otherwise M
- * is this process's band of rows (rpca.h, lr_rpca_compute_rows). */
+ * is this process's band of rows (rpca.h, lr_rpca_compute_rows).  w: a
+ * workspace made ahead (lr_rpca_work_create) whose buffers become Y and T,
+ * or NULL. */
 static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts,
-                          const lr_rowdist *d, const lr_mat *U0, lr_rpca **out)
+                          const lr_rowdist *d, const lr_mat *U0, lr_rpca_work *w,
+                          lr_rpca **out)
 {
     lr_status st;
     if (!out) return lr__err(ctx, LR_ERR_ARG, "rpca: out is NULL");
@@ -490,14 +530,13 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
     const double lam = o->lambda > 0 ? o->lambda : 1.0 / sqrt((double)LR_MAX(mg, n));
     const double tol = o->tol > 0 ? o->tol : f32 ? LR_RPCA_TOL_F32 : LR_RPCA_TOL_F64;
     const int64_t cap = o->rank_max > 0 ? LR_MIN(o->rank_max, mn) : mn;
-    const int64_t tile_r = o->panel_rows;
-    /* GRAM tiles span whole rows of T.  Each tile's GEMMs repack V_s and W
-     * (n x rank), so tiles must be tall enough to amortize that: ~4 MiB of
-     * L per tile, at most 1024 and at least panel_rows rows (measured on
-     * 76,800 x 795 f32, rank 396: 80-row tiles cost 3.6 s of CPU per pass,
-     * 320-row 1.0 s; over the 13 GRAM iterations of vtest at 320x240,
-     * 1024-row tiles took 6% less CPU than 320-row ones). */
-    const int64_t tile_rg = LR_MAX(tile_r, LR_MIN(1024, (((int64_t)1 << 22) / (int64_t)es / n) & ~(int64_t)15));
+    const int64_t tile_r = o->panel_rows, tile_rg = gram_tile_rows(tile_r, es, n);
+    if (w && (d || w->t != t || w->m != m || w->n < n || !w->Y.data || !w->T.data))
+        return lr__err(ctx, LR_ERR_ARG, "rpca: the workspace (%lld x %lld %s%s) does not fit "
+                       "the %lld x %lld %s input; make it with lr_rpca_work_create for M's "
+                       "shape", (long long)w->m, (long long)w->n, lr_dtype_name(w->t),
+                       w->Y.data ? "" : ", already used", (long long)m, (long long)n,
+                       lr_dtype_name(t));
 
     lr_rpca *r = NULL;
     lr_op *opM = NULL, *opT = NULL;
@@ -514,26 +553,16 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
      * partial sums (at most M / 2), the factors of L at the initial rank
      * (they grow with it; README: about (3 + rank/n) x M in all). */
     {
-        double Mb = (double)m * (double)n * (double)es, nn = (double)n * (double)n;
-        double spt0 = (double)LR_MAX(tile_r * RPCA_TILE_C, tile_rg * n);
-        double gram = nn * (8 + 2 * (double)es) + LR_MIN(Mb / 2, 16 * 8 * nn) +
-                      (f32 ? (double)nth * (double)gram_conv_bytes(GRAM_ROWS, n) : 0) +
-                      (double)(16 * (n + 2) + n) * 8;
-        /* the first SVD steps (randomized, at the initial rank) and the
-         * factors of L kept between them */
-        lr_svd_opts so;
-        lr_svd_opts_default(&so);
-        so.k = LR_MIN(o->rank_init, cap), so.oversample = o->oversample;
-        so.power_iters = LR_MAX(o->power_iters, 4);
-        if (o->svt == LR_RPCA_SVT_EXACT || 2 * (so.k + o->oversample) > mn)
-            so.method = LR_SVD_EXACT, so.k = mn;
-        double fac = lr__svd_work_bytes(ctx, m, n, t, &so, 0, NULL) +
-                     (double)(m + n) * (double)(so.k + o->oversample) * (double)es * 2;
-        double extra = 2 * Mb + (double)nth * spt0 * (double)es + gram + fac;
+        double Mb = (double)m * (double)n * (double)es;
+        double extra = rpca__plan_extra(ctx, o, t, m, mg, n, nth);
+        /* A workspace made ahead is held already: input, not extra. */
+        double held = w ? 2 * (double)m * (double)w->n * (double)es : 0;
+        extra -= LR_MIN(held, 2 * Mb);
         char what[160];
         snprintf(what, sizeof what, "robust PCA of a %lld x %lld %s matrix", (long long)m,
                  (long long)n, lr_dtype_name(t));
-        if ((st = lr__mem_work(ctx, (int64_t)Mb, extra < 9e18 ? (int64_t)extra : -1, what)))
+        if ((st = lr__mem_work(ctx, (int64_t)(Mb + held), extra < 9e18 ? (int64_t)extra : -1,
+                               what)))
             return st;
     }
 
@@ -583,9 +612,13 @@ static lr_status rpca_run(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts
     const int64_t ntiles = LR_MAX(rpca__ntiles(m, n, tile_r, RPCA_TILE_C),
                                   rpca__ntiles(m, n, tile_rg, n));
     const int64_t spt = LR_MAX(tile_r * RPCA_TILE_C, tile_rg * n);
-    if ((st = buf_alloc(ctx, t, m, n, "rpca dual variable Y", &Y)) ||
-        (st = buf_alloc(ctx, t, m, n, "rpca SVD input T", &T)))
+    if (w) { /* the workspace's buffers (ld = m; n <= w->n columns used) */
+        take_buf(&Y, &w->Y), take_buf(&T, &w->T);
+        Y.cols = T.cols = n;
+    } else if ((st = buf_alloc(ctx, t, m, n, "rpca dual variable Y", &Y)) ||
+               (st = buf_alloc(ctx, t, m, n, "rpca SVD input T", &T))) {
         goto fail;
+    }
     scratch = lr__malloc(ctx, lr__bytes((int64_t)nth, spt, es), "rpca tiles");
     part = lr__malloc(ctx, (size_t)ntiles * sizeof(double), "rpca partial sums");
     cnt = lr__malloc(ctx, (size_t)ntiles * sizeof(int64_t), "rpca partial counts");
@@ -834,25 +867,31 @@ fail:
 lr_status rpca__compute(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts,
                         const lr_mat *U0, lr_rpca **out)
 {
-    return rpca_run(ctx, M, opts, NULL, U0, out);
+    return rpca_run(ctx, M, opts, NULL, U0, NULL, out);
 }
 
 lr_status lr_rpca_compute(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts,
                           lr_rpca **out)
 {
-    return rpca_run(ctx, M, opts, NULL, NULL, out);
+    return rpca_run(ctx, M, opts, NULL, NULL, NULL, out);
+}
+
+lr_status lr_rpca_compute_work(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts,
+                               lr_rpca_work *w, lr_rpca **out)
+{
+    return rpca_run(ctx, M, opts, NULL, NULL, w, out);
 }
 
 lr_status lr_rpca_compute_rows(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts,
                                const lr_rowdist *d, lr_rpca **out)
 {
     if (out) *out = NULL;
-    if (!d || !d->allreduce) return rpca_run(ctx, M, opts, NULL, NULL, out);
+    if (!d || !d->allreduce) return rpca_run(ctx, M, opts, NULL, NULL, NULL, out);
     if (!M || d->row0 < 0 || M->rows < 0 || d->row0 + M->rows > d->global_rows)
         return lr__err(ctx, LR_ERR_ARG, "rpca: a band of %lld rows at row %lld does not fit a "
                        "%lld-row matrix", M ? (long long)M->rows : 0LL, (long long)d->row0,
                        (long long)d->global_rows);
-    return rpca_run(ctx, M, opts, d, NULL, out);
+    return rpca_run(ctx, M, opts, d, NULL, NULL, out);
 }
 
 /* ---- accessors ----------------------------------------------------------- */

@@ -70,7 +70,12 @@ void rpca__scan_f64(const void *M, int64_t m, int64_t n, int64_t ld, int nth,
  * panel p is added into parts[p % ngroups] (ngroups n x n doubles) in panel
  * order and the groups are summed in group order: the same bits for any
  * thread count.  conv: nth * tile_r * n doubles (f32 only: panels are
- * converted to double first).  M-sized T, ld = ldt. */
+ * converted to double first).  M-sized T, ld = ldt.
+ * Threads take whole groups one at a time (dynamic schedule): the groups
+ * hold different panel counts (76,800 rows = 38 panels of 2048 in 16
+ * groups: six of 3 panels, ten of 2), and a static split gave one of 2
+ * threads 22 panels and the other 16.  Which thread sums a group does not
+ * change its bits. */
 void rpca__gram_f32(const void *T, int64_t m, int64_t n, int64_t ldt, int64_t tile_r,
                     int ngroups, int nth, double *parts, double *conv, double *G);
 void rpca__gram_f64(const void *T, int64_t m, int64_t n, int64_t ldt, int64_t tile_r,
@@ -103,7 +108,23 @@ typedef struct lr_rpca_opts lr_rpca_opts;
 lr_status rpca__compute(lr_ctx *ctx, const lr_mat *M, const lr_rpca_opts *opts,
                         const lr_mat *U0, lr_rpca **out);
 
-/* mask[i + j*m] = |R_ij| > thr ? 255 : 0; returns the count. */
-int64_t rpca__threshold_f32(const lr_mat *R, double thr, uint8_t *mask, int nth);
-int64_t rpca__threshold_f64(const lr_mat *R, double thr, uint8_t *mask, int nth);
+/* The workspace made ahead (rpca.h, lr_rpca_work_*; work.c): Y and T, m x
+ * n each (ld m), uninitialized, taken over by lr_rpca_compute_work. */
+struct lr_rpca_work {
+    lr_dtype t;
+    int64_t m, n;
+    lr_mat Y, T;
+    _Atomic int stop;       /* set by lr_rpca_work_stop */
+};
+
+/* Bytes lr_rpca_compute plans to allocate on top of an m x n M (band of
+ * mg rows in all) with options o and nth threads: Y and T, the tiles, the
+ * Gram route's buffers, the first SVD steps (rpca.c). */
+double rpca__plan_extra(lr_ctx *ctx, const lr_rpca_opts *o, lr_dtype t, int64_t m, int64_t mg,
+                        int64_t n, int nth);
+
+/* mask[i + j*m] = |R_ij| > thr ? 255 : 0; returns the count; *bad = 1 when
+ * R holds NaN or Inf (the mask is then meaningless), else 0. */
+int64_t rpca__threshold_f32(const lr_mat *R, double thr, uint8_t *mask, int nth, int *bad);
+int64_t rpca__threshold_f64(const lr_mat *R, double thr, uint8_t *mask, int nth, int *bad);
 #endif

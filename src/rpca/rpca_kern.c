@@ -115,7 +115,8 @@ double rpca__gram_defl_f32(const float *T, int64_t m, int64_t n, int64_t ldt, in
     const size_t nn = (size_t)n * (size_t)n, rn = rpca__r16((size_t)tile_r * (size_t)n);
     const size_t per = rpca__gram_defl_floats(tile_r, n);
     const int blas = rpca__blas_single();
-#pragma omp parallel for schedule(static) num_threads(nth)
+    /* Groups handed out one at a time (see rpca__gram in rpca_internal.h). */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nth)
     for (int g = 0; g < ngroups; g++) {
         int tid = 0;
 #ifdef _OPENMP

@@ -137,7 +137,8 @@ void FN(rpca__gram)(const void *T, int64_t m, int64_t n, int64_t ldt, int64_t ti
 {
     const int64_t np = (m + tile_r - 1) / tile_r;
     const int blas = rpca__blas_single();
-#pragma omp parallel for schedule(static) num_threads(nth)
+    /* Groups handed out one at a time (see rpca__gram in rpca_internal.h). */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nth)
     for (int g = 0; g < ngroups; g++) {
         int tid = 0;
 #ifdef _OPENMP
@@ -215,24 +216,30 @@ void FN(rpca__scan)(const void *M, int64_t m, int64_t n, int64_t ld, int nth,
     *maxabs = mx; /* max is order-independent */
 }
 
-int64_t FN(rpca__threshold)(const lr_mat *Rm, double thr, uint8_t *mask, int nth)
+int64_t FN(rpca__threshold)(const lr_mat *Rm, double thr, uint8_t *mask, int nth, int *bad)
 {
     const int64_t m = Rm->rows, n = Rm->cols;
     const R t = (R)thr;
     int64_t total = 0;
-#pragma omp parallel for schedule(static) num_threads(nth) reduction(+ : total)
+    int nonfinite = 0;
+#pragma omp parallel for schedule(static) num_threads(nth) reduction(+ : total) \
+    reduction(| : nonfinite)
     for (int64_t j = 0; j < n; j++) {
         const R *c = (const R *)Rm->data + j * Rm->ld;
         uint8_t *o = mask + j * m;
         int64_t cj = 0;
-#pragma omp simd reduction(+ : cj)
+        R z = 0; /* NaN/Inf survive * 0 */
+#pragma omp simd reduction(+ : cj, z)
         for (int64_t i = 0; i < m; i++) {
             R a = c[i] < 0 ? -c[i] : c[i];
             uint8_t v = a > t ? 255 : 0;
             o[i] = v;
             cj += v != 0;
+            z += c[i] * (R)0;
         }
         total += cj;
+        nonfinite |= z != 0;
     }
+    *bad = nonfinite;
     return total;
 }
