@@ -273,6 +273,7 @@ typedef struct gram_ws {
     int ready, ngroups;
     int64_t rows;            /* panel rows of the Gram pass */
     double *G, *parts, *conv, *lam;
+    double *Gc;              /* a copy of dsytrd's reflectors for the second dormtr */
     double *u, *cparts;      /* deflation direction (n), its partials */
     int have_u;
     lr_mat V, W;             /* n x n and n x n (dtype): V_s and D V_s^T */
@@ -283,7 +284,7 @@ typedef struct gram_ws {
 static void gram_free(lr_ctx *ctx, gram_ws *g)
 {
     lr__free(ctx, g->G), lr__free(ctx, g->parts), lr__free(ctx, g->conv), lr__free(ctx, g->lam);
-    lr__free(ctx, g->u), lr__free(ctx, g->cparts);
+    lr__free(ctx, g->u), lr__free(ctx, g->cparts), lr__free(ctx, g->Gc);
     lr_mat_free(ctx, &g->V), lr_mat_free(ctx, &g->W), lr_mat_free(ctx, &g->U);
     memset(g, 0, sizeof *g);
 }
@@ -337,7 +338,9 @@ static lr_status gram_init(lr_ctx *ctx, gram_ws *g, lr_dtype t, int64_t m, int64
     g->lam = lr__malloc(ctx, (size_t)n * 3 * 8, "rpca eigenvalues"); /* + e, tau of dsytrd */
     g->u = lr__malloc(ctx, (size_t)n * 8, "rpca Gram deflation");
     g->cparts = lr__malloc(ctx, (size_t)g->ngroups * (size_t)(n + 2) * 8, "rpca Gram deflation");
-    if (!g->G || !g->parts || !g->conv || !g->lam || !g->u || !g->cparts) return LR_ERR_NOMEM;
+    g->Gc = lr__malloc(ctx, lr__bytes(n, n, 8), "rpca Gram reflectors");
+    if (!g->G || !g->parts || !g->conv || !g->lam || !g->u || !g->cparts || !g->Gc)
+        return LR_ERR_NOMEM;
     if ((st = buf_alloc(ctx, t, n, n, "rpca Gram basis", &g->V)) ||
         (st = buf_alloc(ctx, t, n, n, "rpca Gram factor", &g->W)))
         return st;
@@ -351,7 +354,9 @@ static lr_status gram_init(lr_ctx *ctx, gram_ws *g, lr_dtype t, int64_t m, int64
  * one so that the back-transformation (dormtr, a third of the time at
  * n = 795) runs on two fixed column halves, one per thread: each column's
  * operations do not depend on the split, so the bits are the same for any
- * thread count (n = 795: 103 ms -> ~87 ms serial + parallel).  Matrices
+ * thread count (n = 795: 105 ms -> 90 ms).  dormtr writes into the
+ * reflectors' diagonal while it works (dorm2l sets it to one and back), so
+ * the second half runs on its own copy of them.  Matrices
  * whose entries sit outside dsyevd's safe scaling range keep dsyevd.  BLAS
  * single-threaded throughout (OpenBLAS's threaded dsymv sums in another
  * order, and its threads spin against ours). */
@@ -371,12 +376,13 @@ static lr_status gram_eig(lr_ctx *ctx, gram_ws *g, int64_t n, int nth, const dou
         if (!info) info = LAPACKE_dstedc(LAPACK_COL_MAJOR, 'I', (int)n, g->lam, e, Z, (int)n);
         if (!info) {
             const int64_t half = n / 2;
+            memcpy(g->Gc, g->G, lr__bytes(n, n, 8));
             int ib[2] = {0, 0};
 #pragma omp parallel for schedule(static, 1) num_threads(LR_MIN(nth, 2))
             for (int b = 0; b < 2; b++) {
                 const int64_t j0 = b ? half : 0, nb = b ? n - half : half;
-                ib[b] = LAPACKE_dormtr(LAPACK_COL_MAJOR, 'L', 'U', 'N', (int)n, (int)nb, g->G,
-                                       (int)n, tau, Z + j0 * n, (int)n);
+                ib[b] = LAPACKE_dormtr(LAPACK_COL_MAJOR, 'L', 'U', 'N', (int)n, (int)nb,
+                                       b ? g->Gc : g->G, (int)n, tau, Z + j0 * n, (int)n);
             }
             info = ib[0] ? ib[0] : ib[1];
         }
@@ -481,9 +487,9 @@ double rpca__plan_extra(lr_ctx *ctx, const lr_rpca_opts *o, lr_dtype t, int64_t 
     const int64_t tile_r = o->panel_rows, tile_rg = gram_tile_rows(tile_r, es, n);
     double Mb = (double)m * (double)n * (double)es, nn = (double)n * (double)n;
     double spt0 = (double)LR_MAX(tile_r * RPCA_TILE_C, tile_rg * n);
-    double gram = nn * (8 + 2 * (double)es) + LR_MIN(Mb / 2, 16 * 8 * nn) +
+    double gram = nn * (16 + 2 * (double)es) + LR_MIN(Mb / 2, 16 * 8 * nn) +
                   (f32 ? (double)nth * (double)gram_conv_bytes(GRAM_ROWS, n) : 0) +
-                  (double)(16 * (n + 2) + n) * 8;
+                  (double)(16 * (n + 2) + 3 * n) * 8; /* cparts, lam + e + tau */
     /* the first SVD steps (randomized, at the initial rank) and the
      * factors of L kept between them */
     lr_svd_opts so;
