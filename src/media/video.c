@@ -641,6 +641,21 @@ static lr_status reader_finish(lr_ctx *ctx, lr_video_reader *r)
     return LR_OK;
 }
 
+/* Decodes the whole range of an opened reader into the matrix it allocates
+ * at the counted size, and hands that matrix to *out (cols = frames read).
+ * On failure the matrix stays with the reader. */
+static lr_status reader_take_all(lr_ctx *ctx, lr_video_reader *r, lr_mat *out)
+{
+    lr_status s = reader_pump(r, 0);
+    if (!s) s = reader_finish(ctx, r);
+    if (s) return s;
+    r->d.M.cols = r->d.n;
+    *out = r->d.M;
+    memset(&r->d.M, 0, sizeof r->d.M);
+    lr__progress(ctx, "decode", 1.0, "%lld frames", (long long)r->d.n);
+    return LR_OK;
+}
+
 static lr_status read_video(lr_ctx *ctx, const input *in, const lr_video_read_opts *o_in,
                             lr_mat *out, lr_video_info *info_out)
 {
@@ -649,15 +664,8 @@ static lr_status read_video(lr_ctx *ctx, const input *in, const lr_video_read_op
     lr_video_reader r;
     memset(&r, 0, sizeof r);
     lr_status s = reader_open(ctx, &r, in, o_in);
-    if (!s) s = reader_pump(&r, 0);
-    if (!s) s = reader_finish(ctx, &r);
-    if (!s) {
-        r.d.M.cols = r.d.n;
-        *out = r.d.M;
-        r.d.M.data = NULL;
-        lr__progress(ctx, "decode", 1.0, "%lld frames", (long long)r.d.n);
-        if (info_out) *info_out = r.info;
-    }
+    if (!s) s = reader_take_all(ctx, &r, out);
+    if (!s && info_out) *info_out = r.info;
     reader_cleanup(ctx, &r);
     return s;
 }
@@ -750,18 +758,10 @@ lr_status lr_video_reader_read_all(lr_ctx *ctx, lr_video_reader *r, lr_mat *out)
     /* As lr_video_read: the matrix is allocated (and checked against the
      * memory limits) at the counted size when the first frame is taken. */
     r->d.ctx = ctx;
-    lr_status s = reader_pump(r, 0);
     r->ended = 1;
-    if (!s) s = reader_finish(ctx, r);
-    if (s) {
-        lr_mat_free(ctx, &r->d.M);
-        return s;
-    }
-    r->d.M.cols = r->d.n;
-    *out = r->d.M;
-    memset(&r->d.M, 0, sizeof r->d.M);
-    lr__progress(ctx, "decode", 1.0, "%lld frames", (long long)r->d.n);
-    return LR_OK;
+    lr_status s = reader_take_all(ctx, r, out);
+    if (s) lr_mat_free(ctx, &r->d.M);
+    return s;
 }
 
 const lr_video_info *lr_video_reader_info(const lr_video_reader *r) { return &r->info; }
