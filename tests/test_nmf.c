@@ -49,6 +49,18 @@ static lr_mat dense_of(lr_ctx *ctx, lr_dtype t, int64_t m, int64_t n, const doub
 }
 
 /* 1/2 ||A - W H||_F^2 computed directly. */
+/* NMF of S with 1 thread into *r1 and 2 threads into *r2 (NULL where a run
+ * failed); the context is left on all cores. */
+static void csr_on_1_and_2_threads(lr_ctx *ctx, const lr_csr *S, const lr_nmf_opts *o,
+                                   lr_nmf **r1, lr_nmf **r2)
+{
+    lr_ctx_set_threads(ctx, 1);
+    lr_nmf_csr(ctx, S, o, r1);
+    lr_ctx_set_threads(ctx, 2);
+    lr_nmf_csr(ctx, S, o, r2);
+    lr_ctx_set_threads(ctx, 0);
+}
+
 static double frob_loss(const double *A, int64_t m, int64_t n, const lr_mat *W, const lr_mat *H)
 {
     double s = 0;
@@ -286,11 +298,7 @@ static void test_sparse_dense_threads(lr_ctx *ctx)
     lr_nmf_opts_default(&o);
     o.max_iter = 20;
     lr_nmf *a = NULL, *b = NULL;
-    lr_ctx_set_threads(ctx, 1);
-    lr_nmf_csr(ctx, &S32, &o, &a);
-    lr_ctx_set_threads(ctx, 2);
-    lr_nmf_csr(ctx, &S32, &o, &b);
-    lr_ctx_set_threads(ctx, 0);
+    csr_on_1_and_2_threads(ctx, &S32, &o, &a, &b);
     CHECK(a && b, "f32 runs");
     if (a && b) {
         lr_mat Wa = lr_nmf_w(a), Wb = lr_nmf_w(b);
@@ -474,11 +482,7 @@ static void test_violation_stop(lr_ctx *ctx)
     lr_csr S;
     CHECK_OK(ctx, lr_csr_from_dense(ctx, &Am, &S));
     lr_nmf *r1 = NULL, *r2 = NULL;
-    lr_ctx_set_threads(ctx, 1);
-    lr_nmf_csr(ctx, &S, &o, &r1);
-    lr_ctx_set_threads(ctx, 2);
-    lr_nmf_csr(ctx, &S, &o, &r2);
-    lr_ctx_set_threads(ctx, 0);
+    csr_on_1_and_2_threads(ctx, &S, &o, &r1, &r2);
     CHECK(r1 && r2 && lr_nmf_iterations(r1) == N && lr_nmf_iterations(r2) == N,
           "sparse, 1 and 2 threads: %d and %d iterations vs %d",
           r1 ? lr_nmf_iterations(r1) : -1, r2 ? lr_nmf_iterations(r2) : -1, N);
