@@ -17,8 +17,10 @@
 #define PANEL_BYTES (512 * 1024)
 /* Below this many multiply-adds a parallel region costs more than it saves. */
 #define PAR_MIN_WORK (1 << 18)
-/* Row-vectorized fused kernel: cap on the per-thread lane-sum buffer
- * (C x l vectors) and the L2 share of panel + lane sums. */
+/* Row-vectorized fused kernel: used while C x l vectors of 64 bytes stay
+ * under RV_WIDE_BYTES (the rule measured when all l columns were summed
+ * lane-wise; unchanged since), and its panel takes RV_L2_BYTES less that
+ * amount (the panel height measured best, see dense_fused_rv). */
 #define RV_WIDE_BYTES (1.25 * 1024 * 1024)
 #define RV_L2_BYTES ((int64_t)1792 * 1024)
 
